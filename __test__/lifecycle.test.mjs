@@ -1,0 +1,84 @@
+// The vertical slice through the addon: add -> process in JS -> complete / fail / retry.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { RedisServer, waitFor } from './helpers/redis.mjs';
+
+const require = createRequire(import.meta.url);
+const { Queue, Worker, UnrecoverableError } = require('../index.js');
+
+let redis;
+let seq = 0;
+const fresh = () => `lifecycle-${process.pid}-${++seq}`;
+const closing = [];
+const track = (x) => (closing.push(x), x);
+
+before(async () => { redis = await RedisServer.start(); });
+after(async () => {
+  for (const x of closing.reverse()) await x.close().catch(() => {});
+  await redis.stop();
+});
+
+test('a job is added, processed in JS and completed with its return value', async () => {
+  const name = fresh();
+  const connection = redis.url;
+  const queue = track(new Queue(name, { connection }));
+  const job = await queue.add('generate', { userId: 1 }, { attempts: 3 });
+  assert.equal(job.id, '1');
+  assert.deepEqual(job.data, { userId: 1 });
+  assert.equal(await queue.getJobState(job.id), 'waiting');
+
+  const seen = [];
+  const worker = track(new Worker(name, async (j, token, signal) => {
+    assert.equal(typeof token, 'string');
+    assert.ok(signal instanceof AbortSignal);
+    await j.updateProgress({ step: 'sections', percentage: 45 });
+    await j.log('generated section 2/5');
+    return { ok: true };
+  }, { connection, concurrency: 10 }));
+  worker.on('active', (j) => seen.push(['active', j.id]));
+  worker.on('progress', (j, p) => seen.push(['progress', j.id, p.percentage]));
+  const done = new Promise((resolve) => worker.on('completed', (j, result) => resolve([j, result])));
+  const [completedJob, result] = await done;
+  assert.deepEqual(result, { ok: true });
+  assert.equal(completedJob.id, job.id);
+  assert.deepEqual(seen, [['active', '1'], ['progress', '1', 45]]);
+
+  const again = await queue.getJob(job.id);
+  assert.equal(await again.getState(), 'completed');
+  assert.deepEqual(again.returnvalue, { ok: true });
+  assert.deepEqual(again.progress, { step: 'sections', percentage: 45 });
+  assert.equal(again.attemptsMade, 1);
+  assert.ok(again.processedOn >= again.timestamp);
+  assert.ok(again.finishedOn >= again.processedOn);
+  assert.deepEqual(await queue.getJobLogs(job.id), { logs: ['generated section 2/5'], count: 1 });
+  const counts = await queue.getJobCounts();
+  assert.equal(counts.completed, 1);
+  assert.equal(counts.waiting, 0);
+  await worker.close();
+});
+
+test('UnrecoverableError fails at once; other throws consume attempts', async () => {
+  const name = fresh();
+  const connection = redis.url;
+  const queue = track(new Queue(name, { connection }));
+  const fatal = await queue.add('fatal', {}, { attempts: 5 });
+  const flaky = await queue.add('flaky', {}, { attempts: 3 });
+  const failures = [];
+  const worker = track(new Worker(name, async (j) => {
+    if (j.name === 'fatal') throw new UnrecoverableError('no way');
+    if (j.attemptsMade < 2) throw 'plain string';
+    return 'fine';
+  }, { connection }));
+  worker.on('failed', (j, err) => failures.push([j.name, err.message]));
+  await waitFor(async () => (await queue.getJobState(flaky.id)) === 'completed', { what: 'flaky completes' });
+  const fatalJob = await queue.getJob(fatal.id);
+  assert.equal(await fatalJob.getState(), 'failed');
+  assert.equal(fatalJob.failedReason, 'no way');
+  assert.equal(fatalJob.attemptsMade, 1);
+  assert.equal(fatalJob.stacktrace.length, 1);
+  const flakyJob = await queue.getJob(flaky.id);
+  assert.equal(flakyJob.attemptsMade, 3);
+  assert.deepEqual(failures, [['fatal', 'no way'], ['flaky', 'plain string'], ['flaky', 'plain string']]);
+  await worker.close();
+});

@@ -1,0 +1,73 @@
+//! The one error type of the engine. Every kind carries a stable code that the
+//! binding maps to a JavaScript `Error` subclass; messages name the field and the rule.
+
+/// Result alias used throughout the engine.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An option or argument broke a rule; nothing was changed.
+    #[error("invalid option `{field}`: {rule}")]
+    InvalidOption { field: String, rule: String },
+    /// A value could not be turned into JSON (or read back from it).
+    #[error("`{field}` is not serialisable: {reason}")]
+    NotSerializable { field: String, reason: String },
+    /// Redis could not be reached (refused, reset, timed out).
+    #[error("cannot reach Redis: {0}")]
+    Connection(String),
+    /// Redis answered with an error.
+    #[error("Redis error: {0}")]
+    Redis(String),
+    /// The job does not exist (never added, or removed).
+    #[error("job {0} not found")]
+    JobNotFound(String),
+    /// The queue, worker or connection was already closed.
+    #[error("{0} is closed")]
+    Closed(&'static str),
+    /// Stored data did not have the shape the engine writes.
+    #[error("unexpected data in Redis: {0}")]
+    Corrupt(String),
+}
+
+impl Error {
+    /// The stable code the JavaScript error carries as `err.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidOption { .. } => "ERR_INVALID_OPTION",
+            Error::NotSerializable { .. } => "ERR_NOT_SERIALIZABLE",
+            Error::Connection(_) => "ERR_CONNECTION",
+            Error::Redis(_) => "ERR_REDIS",
+            Error::JobNotFound(_) => "ERR_JOB_NOT_FOUND",
+            Error::Closed(_) => "ERR_CLOSED",
+            Error::Corrupt(_) => "ERR_CORRUPT",
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Error::InvalidOption {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// True when retrying later may succeed (Redis unreachable), as opposed to a
+    /// deterministic failure.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Connection(_))
+    }
+}
+
+impl From<redis::RedisError> for Error {
+    fn from(err: redis::RedisError) -> Self {
+        if err.is_io_error()
+            || err.is_connection_refusal()
+            || err.is_connection_dropped()
+            || err.is_timeout()
+            || err.is_unrecoverable_error()
+        {
+            Error::Connection(err.to_string())
+        } else {
+            Error::Redis(err.to_string())
+        }
+    }
+}

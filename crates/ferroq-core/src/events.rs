@@ -1,0 +1,99 @@
+//! What the engine tells the processor side, batched: jobs to run, jobs whose end is
+//! now stored, and worker events. One `Delivery` is one crossing into JavaScript.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::job::ActiveJob;
+
+/// How an attempt's end was stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FinishedStatus {
+    Completed,
+    /// The attempt failed and the job will run again (now or after its backoff).
+    Retrying,
+    Failed,
+    /// The worker no longer held the job's lock (it was recovered as stalled); the
+    /// outcome was dropped and the job runs again elsewhere.
+    LockLost,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finished {
+    pub id: String,
+    pub token: String,
+    pub status: FinishedStatus,
+    pub attempts_made: u32,
+    pub finished_on: u64,
+    /// Set when the engine itself failed the attempt (a timeout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_reason: Option<String>,
+    /// Retry delay in ms, when retrying.
+    pub delay: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum WorkerEvent {
+    /// The queue has no more jobs waiting (emitted once per empty spell).
+    Drained,
+    /// Something went wrong that the worker recovers from by itself.
+    Error { code: String, message: String },
+    /// A job whose worker vanished was put back to waiting.
+    #[serde(rename_all = "camelCase")]
+    Stalled { job_id: String },
+    /// A running attempt must stop (timeout or forced close): fire its AbortSignal.
+    #[serde(rename_all = "camelCase")]
+    Abort {
+        job_id: String,
+        token: String,
+        reason: String,
+    },
+    /// The worker stopped; nothing follows.
+    Closed,
+}
+
+impl WorkerEvent {
+    pub fn error(err: &Error) -> Self {
+        WorkerEvent::Error {
+            code: err.code().to_string(),
+            message: err.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Delivery {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<ActiveJob>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub finished: Vec<Finished>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<WorkerEvent>,
+}
+
+impl Delivery {
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty() && self.finished.is_empty() && self.events.is_empty()
+    }
+
+    pub fn event(event: WorkerEvent) -> Self {
+        Delivery {
+            events: vec![event],
+            ..Default::default()
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            format!(r#"{{"events":[{{"type":"error","code":"ERR_CORRUPT","message":"{e}"}}]}}"#)
+        })
+    }
+}
+
+/// The processor side of a worker (the JavaScript wrapper, or a Rust closure in tests).
+pub trait JobSink: Send + Sync + 'static {
+    fn deliver(&self, delivery: Delivery);
+}

@@ -1,0 +1,199 @@
+//! Jobs as the engine sees them: what goes in (`NewJob`), what is stored
+//! (`JobRecord`, read from a Redis hash) and the states a job moves through.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::error::{Error, Result};
+use crate::options::JobOptions;
+
+/// The states of BullMQ's `JobState`, plus `unknown` for a missing job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobState {
+    Waiting,
+    Active,
+    Completed,
+    Failed,
+    Delayed,
+    Prioritized,
+    Paused,
+    WaitingChildren,
+    Unknown,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 7] = [
+        JobState::Waiting,
+        JobState::Active,
+        JobState::Completed,
+        JobState::Failed,
+        JobState::Delayed,
+        JobState::Prioritized,
+        JobState::Paused,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Waiting => "waiting",
+            JobState::Active => "active",
+            JobState::Completed => "completed",
+            JobState::Failed => "failed",
+            JobState::Delayed => "delayed",
+            JobState::Prioritized => "prioritized",
+            JobState::Paused => "paused",
+            JobState::WaitingChildren => "waiting-children",
+            JobState::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a state name as BullMQ's getters accept it (`wait` is `waiting`).
+    pub fn parse(name: &str) -> Result<Self> {
+        Ok(match name {
+            "waiting" | "wait" => JobState::Waiting,
+            "active" => JobState::Active,
+            "completed" => JobState::Completed,
+            "failed" => JobState::Failed,
+            "delayed" => JobState::Delayed,
+            "prioritized" => JobState::Prioritized,
+            "paused" => JobState::Paused,
+            "waiting-children" => JobState::WaitingChildren,
+            other => {
+                return Err(Error::invalid(
+                    "types",
+                    format!(
+                        "must name job states (waiting, active, completed, failed, delayed, prioritized, paused), got {other:?}"
+                    ),
+                ))
+            }
+        })
+    }
+}
+
+impl fmt::Display for JobState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A job to add, already validated and serialised.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub name: String,
+    /// The job data as JSON text.
+    pub data: String,
+    /// The options as given (JSON text), stored for `job.opts`.
+    pub opts_json: String,
+    pub opts: JobOptions,
+    /// Creation time (ms since the epoch).
+    pub timestamp: u64,
+}
+
+/// Result of adding one job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Added {
+    pub id: String,
+    /// A job with this custom `jobId` existed; nothing was added.
+    pub existed: bool,
+}
+
+/// A stored job. JSON fields stay JSON text (`RawValue`) so they cross to JavaScript
+/// without being parsed and re-serialised in Rust.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRecord {
+    pub id: String,
+    pub name: String,
+    pub data: Box<RawValue>,
+    pub opts: Box<RawValue>,
+    pub progress: Box<RawValue>,
+    pub returnvalue: Option<Box<RawValue>>,
+    pub failed_reason: Option<String>,
+    pub stacktrace: Box<RawValue>,
+    pub attempts_made: u32,
+    pub stalled_counter: u32,
+    pub timestamp: u64,
+    pub processed_on: Option<u64>,
+    pub finished_on: Option<u64>,
+    pub delay: u64,
+    pub priority: u32,
+    #[serde(skip)]
+    pub state: Option<String>,
+}
+
+fn raw(field: &str, text: Option<String>, default: &str) -> Result<Box<RawValue>> {
+    let text = text.unwrap_or_else(|| default.to_string());
+    RawValue::from_string(text)
+        .map_err(|e| Error::Corrupt(format!("job field `{field}` is not JSON: {e}")))
+}
+
+fn number<T: std::str::FromStr>(fields: &mut HashMap<String, String>, key: &str) -> Option<T> {
+    fields.remove(key).and_then(|v| v.parse().ok())
+}
+
+impl JobRecord {
+    /// Builds a record from the fields of a job hash (`HGETALL`).
+    pub fn from_fields(id: String, mut fields: HashMap<String, String>) -> Result<Self> {
+        Ok(Self {
+            name: fields.remove("name").unwrap_or_default(),
+            data: raw("data", fields.remove("data"), "{}")?,
+            opts: raw("opts", fields.remove("opts"), "{}")?,
+            progress: raw("progress", fields.remove("progress"), "0")?,
+            returnvalue: fields
+                .remove("returnvalue")
+                .map(|v| raw("returnvalue", Some(v), "null"))
+                .transpose()?,
+            failed_reason: fields.remove("failedReason"),
+            stacktrace: raw("stacktrace", fields.remove("stacktrace"), "[]")?,
+            attempts_made: number(&mut fields, "atm").unwrap_or(0),
+            stalled_counter: number(&mut fields, "stc").unwrap_or(0),
+            timestamp: number(&mut fields, "timestamp").unwrap_or(0),
+            processed_on: number(&mut fields, "processedOn"),
+            finished_on: number(&mut fields, "finishedOn"),
+            delay: number(&mut fields, "delay").unwrap_or(0),
+            priority: number(&mut fields, "priority").unwrap_or(0),
+            state: fields.remove("state"),
+            id,
+        })
+    }
+
+    /// Builds a record from a flat `[field, value, field, value, …]` list.
+    pub fn from_flat(id: String, flat: Vec<String>) -> Result<Self> {
+        let mut fields = HashMap::with_capacity(flat.len() / 2);
+        let mut it = flat.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            fields.insert(k, v);
+        }
+        Self::from_fields(id, fields)
+    }
+
+    pub fn job_state(&self) -> JobState {
+        self.state
+            .as_deref()
+            .and_then(|s| JobState::parse(s).ok())
+            .unwrap_or(JobState::Unknown)
+    }
+
+    /// The stored options, validated again (they were valid when added).
+    pub fn options(&self) -> JobOptions {
+        serde_json::from_str(self.opts.get())
+            .ok()
+            .and_then(|v| JobOptions::from_json(&v).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "null".into())
+    }
+}
+
+/// A job handed to a processor, with the lock token of this attempt.
+#[derive(Debug, Serialize)]
+pub struct ActiveJob {
+    #[serde(flatten)]
+    pub record: JobRecord,
+    pub token: String,
+}

@@ -1,0 +1,107 @@
+//! Every Redis key of a queue is built here and nowhere else.
+//!
+//! All keys of one queue share the hash tag `{<queue name>}`, so a queue lives in a
+//! single Redis Cluster slot and every script may touch all of them.
+//!
+//! | key | type | holds |
+//! | --- | --- | --- |
+//! | `<p>:{q}:id` | string | counter for generated job ids |
+//! | `<p>:{q}:wait` | list | waiting job ids; pushed left, taken from the right (FIFO) |
+//! | `<p>:{q}:prioritized` | zset | prioritized job ids, score = priority · 2³¹ + sequence |
+//! | `<p>:{q}:pc` | string | sequence keeping equal priorities FIFO |
+//! | `<p>:{q}:delayed` | zset | delayed job ids, score = due time (ms) |
+//! | `<p>:{q}:active` | zset | active job ids, score = lock deadline (ms) |
+//! | `<p>:{q}:locks` | hash | active job id → lock token |
+//! | `<p>:{q}:completed`, `failed` | zset | finished job ids, score = finishedOn |
+//! | `<p>:{q}:marker` | zset | wake-up marker idle workers block on (`BZPOPMIN`) |
+//! | `<p>:{q}:stalled-check` | string | gate: one stalled pass per interval across workers |
+//! | `<p>:{q}:job:<id>` | hash | the job |
+//! | `<p>:{q}:logs:<id>` | list | the job's log lines |
+
+/// Default key prefix, as BullMQ's `bull` but ours.
+pub const DEFAULT_PREFIX: &str = "ferroq";
+
+#[derive(Clone, Debug)]
+pub struct QueueKeys {
+    /// `<prefix>:{<name>}:` — every key of the queue starts with this.
+    base: String,
+}
+
+impl QueueKeys {
+    pub fn new(prefix: &str, queue_name: &str) -> Self {
+        Self {
+            base: format!("{prefix}:{{{queue_name}}}:"),
+        }
+    }
+
+    /// The common start of every key of the queue; scripts build job keys from it.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn key(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.base)
+    }
+
+    pub fn id(&self) -> String {
+        self.key("id")
+    }
+    pub fn wait(&self) -> String {
+        self.key("wait")
+    }
+    pub fn prioritized(&self) -> String {
+        self.key("prioritized")
+    }
+    pub fn priority_counter(&self) -> String {
+        self.key("pc")
+    }
+    pub fn delayed(&self) -> String {
+        self.key("delayed")
+    }
+    pub fn active(&self) -> String {
+        self.key("active")
+    }
+    pub fn locks(&self) -> String {
+        self.key("locks")
+    }
+    pub fn completed(&self) -> String {
+        self.key("completed")
+    }
+    pub fn failed(&self) -> String {
+        self.key("failed")
+    }
+    pub fn marker(&self) -> String {
+        self.key("marker")
+    }
+    pub fn stalled_check(&self) -> String {
+        self.key("stalled-check")
+    }
+    /// Prefix of job hashes; the scripts append the id (`<base>job:<id>`).
+    pub fn job_prefix(&self) -> String {
+        self.key("job:")
+    }
+    /// Prefix of job log lists (`<base>logs:<id>`).
+    pub fn logs_prefix(&self) -> String {
+        self.key("logs:")
+    }
+    pub fn job(&self, id: &str) -> String {
+        format!("{}job:{id}", self.base)
+    }
+    pub fn logs(&self, id: &str) -> String {
+        format!("{}logs:{id}", self.base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_share_the_queue_hash_tag() {
+        let keys = QueueKeys::new("ferroq", "mail");
+        assert_eq!(keys.wait(), "ferroq:{mail}:wait");
+        assert_eq!(keys.job("42"), "ferroq:{mail}:job:42");
+        assert_eq!(keys.logs("42"), "ferroq:{mail}:logs:42");
+        assert!(keys.job_prefix().starts_with(keys.base()));
+    }
+}

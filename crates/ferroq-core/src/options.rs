@@ -1,0 +1,392 @@
+//! Job and worker options: parsed from the JSON the caller gave, validated once, with
+//! errors that name the field and the rule. Unknown fields are kept in the stored
+//! `opts` JSON (BullMQ has many) but do not change behaviour.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// Highest priority BullMQ accepts; lower numbers run first, 0 means "no priority".
+pub const MAX_PRIORITY: u64 = 2_097_152;
+
+/// How a failed attempt waits before the next one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BackoffKind {
+    Fixed,
+    Exponential,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Backoff {
+    pub kind: BackoffKind,
+    /// Base delay in milliseconds.
+    pub delay: u64,
+    /// 0 … 1: the share of the delay that is randomised.
+    pub jitter: f64,
+}
+
+/// What to keep of finished jobs (`removeOnComplete` / `removeOnFail`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeepJobs {
+    /// `false`: keep every finished job.
+    All,
+    /// `true`: remove the job as soon as it finishes.
+    Nothing,
+    /// A count and/or a maximum age in seconds.
+    Some {
+        count: Option<u64>,
+        age_secs: Option<u64>,
+    },
+}
+
+/// Validated options of one job.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobOptions {
+    pub job_id: Option<String>,
+    pub delay: u64,
+    pub attempts: u32,
+    pub backoff: Option<Backoff>,
+    pub priority: u32,
+    pub lifo: bool,
+    pub remove_on_complete: Option<KeepJobs>,
+    pub remove_on_fail: Option<KeepJobs>,
+    /// Per-attempt time limit in milliseconds.
+    pub timeout: Option<u64>,
+}
+
+impl Default for JobOptions {
+    fn default() -> Self {
+        Self {
+            job_id: None,
+            delay: 0,
+            attempts: 1,
+            backoff: None,
+            priority: 0,
+            lifo: false,
+            remove_on_complete: None,
+            remove_on_fail: None,
+            timeout: None,
+        }
+    }
+}
+
+/// Describes a value for an error message; non-finite numbers reach us as the strings
+/// "NaN", "Infinity", "-Infinity" because JSON cannot carry them.
+fn describe(value: &Value) -> String {
+    match value {
+        Value::String(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => s.clone(),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn rule(field: &str, rule: &str, got: &Value) -> Error {
+    Error::invalid(field, format!("{rule}, got {}", describe(got)))
+}
+
+/// A finite, non-negative number, floored to an integer (milliseconds, counts).
+fn non_negative(field: &str, value: &Value, what: &str) -> Result<u64> {
+    match value.as_f64() {
+        Some(n) if n.is_finite() && n >= 0.0 && n <= u64::MAX as f64 => Ok(n.floor() as u64),
+        _ => Err(rule(field, &format!("must be {what}"), value)),
+    }
+}
+
+/// An integer within `min..=max`.
+fn integer_in(field: &str, value: &Value, min: u64, max: u64) -> Result<u64> {
+    let ok = value
+        .as_f64()
+        .filter(|n| n.is_finite() && n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64);
+    match ok {
+        Some(n) => Ok(n as u64),
+        None if max >= u32::MAX as u64 => {
+            Err(rule(field, &format!("must be an integer ≥ {min}"), value))
+        }
+        None => Err(rule(
+            field,
+            &format!("must be an integer from {min} to {max}"),
+            value,
+        )),
+    }
+}
+
+fn parse_backoff(value: &Value) -> Result<Option<Backoff>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Object(map) => {
+            let kind = match map.get("type") {
+                Some(Value::String(t)) if t == "fixed" => BackoffKind::Fixed,
+                Some(Value::String(t)) if t == "exponential" => BackoffKind::Exponential,
+                Some(other) => {
+                    return Err(rule(
+                        "backoff.type",
+                        "must be 'fixed' or 'exponential'",
+                        other,
+                    ))
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "backoff.type",
+                        "is required: 'fixed' or 'exponential'",
+                    ))
+                }
+            };
+            let delay = match map.get("delay") {
+                None | Some(Value::Null) => 0,
+                Some(v) => non_negative("backoff.delay", v, "a finite number ≥ 0 (ms)")?,
+            };
+            let jitter = match map.get("jitter") {
+                None | Some(Value::Null) => 0.0,
+                Some(v) => match v.as_f64() {
+                    Some(j) if (0.0..=1.0).contains(&j) => j,
+                    _ => return Err(rule("backoff.jitter", "must be a number from 0 to 1", v)),
+                },
+            };
+            Ok(Some(Backoff {
+                kind,
+                delay,
+                jitter,
+            }))
+        }
+        Value::Number(_) | Value::String(_) => Ok(Some(Backoff {
+            kind: BackoffKind::Fixed,
+            delay: non_negative(
+                "backoff",
+                value,
+                "a finite number ≥ 0 (ms) or {type, delay, jitter}",
+            )?,
+            jitter: 0.0,
+        })),
+        other => Err(rule(
+            "backoff",
+            "must be a number (ms) or {type: 'fixed'|'exponential', delay, jitter}",
+            other,
+        )),
+    }
+}
+
+/// Parses `removeOnComplete` / `removeOnFail`: `true`, `false`, a count, or `{count, age}`.
+pub fn parse_keep_jobs(field: &str, value: &Value) -> Result<Option<KeepJobs>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Bool(true) => Ok(Some(KeepJobs::Nothing)),
+        Value::Bool(false) => Ok(Some(KeepJobs::All)),
+        Value::Number(_) => Ok(Some(KeepJobs::Some {
+            count: Some(integer_in(field, value, 0, u64::MAX)?),
+            age_secs: None,
+        })),
+        Value::Object(map) => {
+            let count = match map.get("count") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(integer_in(&format!("{field}.count"), v, 0, u64::MAX)?),
+            };
+            let age_secs = match map.get("age") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(non_negative(
+                    &format!("{field}.age"),
+                    v,
+                    "a finite number ≥ 0 (seconds)",
+                )?),
+            };
+            Ok(Some(KeepJobs::Some { count, age_secs }))
+        }
+        other => Err(rule(
+            field,
+            "must be true, false, a count, or {count, age}",
+            other,
+        )),
+    }
+}
+
+/// Custom job ids: non-empty strings that cannot be mistaken for generated ids
+/// (generated ids are integers) and contain no `:` (key separator).
+fn parse_job_id(value: &Value) -> Result<Option<String>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if s.is_empty() => Err(rule("jobId", "must be a non-empty string", value)),
+        Value::String(s) if s.contains(':') => Err(rule("jobId", "must not contain ':'", value)),
+        Value::String(s) if s.parse::<u64>().is_ok() => Err(rule(
+            "jobId",
+            "must not be an integer (integers are reserved for generated ids)",
+            value,
+        )),
+        Value::String(s) if s.len() > 512 => {
+            Err(Error::invalid("jobId", "must be at most 512 characters"))
+        }
+        Value::String(s) => Ok(Some(s.clone())),
+        other => Err(rule("jobId", "must be a non-empty string", other)),
+    }
+}
+
+fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key).filter(|v| !v.is_null())
+}
+
+impl JobOptions {
+    /// Validates the options object of `queue.add` (already merged with the queue's
+    /// `defaultJobOptions`).
+    pub fn from_json(value: &Value) -> Result<Self> {
+        let map = match value {
+            Value::Null => return Ok(Self::default()),
+            Value::Object(map) => map,
+            other => return Err(rule("opts", "must be an object", other)),
+        };
+        let mut opts = Self::default();
+        if let Some(v) = get(map, "jobId") {
+            opts.job_id = parse_job_id(v)?;
+        }
+        if let Some(v) = get(map, "delay") {
+            opts.delay = non_negative("delay", v, "a finite number ≥ 0 (ms)")?;
+        }
+        if let Some(v) = get(map, "attempts") {
+            opts.attempts = integer_in("attempts", v, 1, u32::MAX as u64)? as u32;
+        }
+        if let Some(v) = get(map, "backoff") {
+            opts.backoff = parse_backoff(v)?;
+        }
+        if let Some(v) = get(map, "priority") {
+            opts.priority = integer_in("priority", v, 0, MAX_PRIORITY)? as u32;
+        }
+        if let Some(v) = get(map, "lifo") {
+            opts.lifo = v
+                .as_bool()
+                .ok_or_else(|| rule("lifo", "must be a boolean", v))?;
+        }
+        if let Some(v) = get(map, "removeOnComplete") {
+            opts.remove_on_complete = parse_keep_jobs("removeOnComplete", v)?;
+        }
+        if let Some(v) = get(map, "removeOnFail") {
+            opts.remove_on_fail = parse_keep_jobs("removeOnFail", v)?;
+        }
+        if let Some(v) = get(map, "timeout") {
+            opts.timeout = Some(integer_in("timeout", v, 1, u64::MAX)?);
+        }
+        Ok(opts)
+    }
+}
+
+/// Validated worker options (the lifecycle-relevant ones; the JS layer keeps the rest).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkerOptions {
+    pub concurrency: u32,
+    /// How long a fetched job's lock lasts without renewal (ms).
+    pub lock_duration: u64,
+    /// How often locks are renewed (ms); half the lock duration by default.
+    pub lock_renew_time: u64,
+    /// How often active jobs with expired locks are looked for (ms).
+    pub stalled_interval: u64,
+    /// How many times a job may stall before it fails.
+    pub max_stalled_count: u32,
+    /// Longest single block waiting for new jobs (ms).
+    pub drain_delay: u64,
+    pub remove_on_complete: Option<KeepJobs>,
+    pub remove_on_fail: Option<KeepJobs>,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 1,
+            lock_duration: 30_000,
+            lock_renew_time: 15_000,
+            stalled_interval: 30_000,
+            max_stalled_count: 1,
+            drain_delay: 5_000,
+            remove_on_complete: None,
+            remove_on_fail: None,
+        }
+    }
+}
+
+impl WorkerOptions {
+    pub fn from_json(value: &Value) -> Result<Self> {
+        let map = match value {
+            Value::Null => return Ok(Self::default()),
+            Value::Object(map) => map,
+            other => return Err(rule("opts", "must be an object", other)),
+        };
+        let mut opts = Self::default();
+        if let Some(v) = get(map, "concurrency") {
+            opts.concurrency = integer_in("concurrency", v, 1, 100_000)? as u32;
+        }
+        if let Some(v) = get(map, "lockDuration") {
+            opts.lock_duration = integer_in("lockDuration", v, 1, u64::MAX)?;
+        }
+        opts.lock_renew_time = match get(map, "lockRenewTime") {
+            Some(v) => integer_in("lockRenewTime", v, 1, u64::MAX)?,
+            None => (opts.lock_duration / 2).max(1),
+        };
+        if let Some(v) = get(map, "stalledInterval") {
+            opts.stalled_interval = integer_in("stalledInterval", v, 1, u64::MAX)?;
+        }
+        if let Some(v) = get(map, "maxStalledCount") {
+            opts.max_stalled_count = integer_in("maxStalledCount", v, 0, u32::MAX as u64)? as u32;
+        }
+        if let Some(v) = get(map, "drainDelay") {
+            // BullMQ gives drainDelay in seconds.
+            let secs = non_negative("drainDelay", v, "a finite number ≥ 0 (seconds)")?;
+            opts.drain_delay = (secs * 1000).max(10);
+        }
+        if let Some(v) = get(map, "removeOnComplete") {
+            opts.remove_on_complete = parse_keep_jobs("removeOnComplete", v)?;
+        }
+        if let Some(v) = get(map, "removeOnFail") {
+            opts.remove_on_fail = parse_keep_jobs("removeOnFail", v)?;
+        }
+        Ok(opts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(v: Value) -> String {
+        JobOptions::from_json(&v).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_a_full_option_set() {
+        let o = JobOptions::from_json(&json!({
+            "jobId": "a", "delay": 5, "attempts": 3,
+            "backoff": {"type": "exponential", "delay": 1000, "jitter": 0.5},
+            "priority": 7, "lifo": true, "removeOnComplete": 10,
+            "removeOnFail": {"count": 5, "age": 60}, "timeout": 100, "unknown": 1
+        }))
+        .unwrap();
+        assert_eq!(o.attempts, 3);
+        assert_eq!(o.backoff.unwrap().kind, BackoffKind::Exponential);
+        assert_eq!(
+            o.remove_on_fail,
+            Some(KeepJobs::Some {
+                count: Some(5),
+                age_secs: Some(60)
+            })
+        );
+        assert_eq!(
+            JobOptions::from_json(&json!({"backoff": 250}))
+                .unwrap()
+                .backoff
+                .unwrap()
+                .delay,
+            250
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field_and_the_rule() {
+        assert!(err(json!({"attempts": 0})).contains("`attempts`: must be an integer ≥ 1, got 0"));
+        assert!(err(json!({"attempts": 1.5})).contains("attempts"));
+        assert!(err(json!({"delay": -1})).contains("`delay`"));
+        assert!(err(json!({"delay": "NaN"})).contains("got NaN"));
+        assert!(err(json!({"priority": 2_097_153})).contains("from 0 to 2097152"));
+        assert!(err(json!({"backoff": {"type": "linear"}})).contains("backoff.type"));
+        assert!(err(json!({"jobId": "12"})).contains("jobId"));
+        assert!(err(json!({"removeOnComplete": "yes"})).contains("removeOnComplete"));
+    }
+}

@@ -1,0 +1,139 @@
+--[[ cycle.lua — the worker's one call per round trip: finish jobs, promote due
+  delayed jobs, take new jobs. With nothing to finish it is a plain fetch.
+
+  KEYS[1] wait       KEYS[2] prioritized   KEYS[3] priority seq   KEYS[4] delayed
+  KEYS[5] active     KEYS[6] locks         KEYS[7] marker
+  KEYS[8] completed  KEYS[9] failed
+  ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] now (ms)
+  ARGV[4] jobs to take     ARGV[5] lock token for them   ARGV[6] lock duration (ms)
+  ARGV[7] number of finished jobs, then 9 per job:
+          id, token, kind ('c' completed | 'r' retry | 'f' failed),
+          value (returnvalue JSON for 'c', failed reason otherwise),
+          stacktrace JSON, attemptsMade, retry delay (ms),
+          keep count (-1: all, 0: remove now), keep age (s, -1: any)
+  Returns {finishedFlags, nextDelayed, id, fields, id, fields, …}
+    finishedFlags: 1 per finished job, 0 where the token did not hold the lock (the
+                   job was recovered as stalled: nothing is written for it)
+    nextDelayed:   due time of the earliest delayed job, or -1; only looked up when
+                   fewer jobs were taken than asked
+    fields:        the job hash as HGETALL returns it
+  (Room left for QueueEvents and metrics: one XADD per finished job and one HINCRBY
+  per call fit here.)
+]]
+local jobPrefix, logsPrefix = ARGV[1], ARGV[2]
+local now = tonumber(ARGV[3])
+local fetchCount = tonumber(ARGV[4])
+local token = ARGV[5]
+local lockDuration = tonumber(ARGV[6])
+local finishCount = tonumber(ARGV[7])
+local FIELDS = 9
+local waitKey, prioritizedKey, seqKey, delayedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local activeKey, locksKey, markerKey = KEYS[5], KEYS[6], KEYS[7]
+
+local function remove_jobs(ids)
+  local keys = {}
+  for _, id in ipairs(ids) do
+    keys[#keys + 1] = jobPrefix .. id
+    keys[#keys + 1] = logsPrefix .. id
+  end
+  for i = 1, #keys, CHUNK do
+    rcall('DEL', unpack(keys, i, math.min(i + CHUNK - 1, #keys)))
+  end
+end
+
+-- Retention per finished set, applied once per distinct rule after the batch.
+local retention = {}
+local function retain(setKey, count, age)
+  retention[setKey .. '\0' .. count .. '\0' .. age] = {setKey, count, age}
+end
+local function apply_retention(rule)
+  local setKey, count, age = rule[1], rule[2], rule[3]
+  if age >= 0 then
+    local old = rcall('ZRANGEBYSCORE', setKey, '-inf', now - age * 1000, 'LIMIT', 0, 1000)
+    if #old > 0 then
+      remove_jobs(old)
+      call_chunked('ZREM', setKey, old)
+    end
+  end
+  if count >= 0 then
+    local excess = rcall('ZRANGE', setKey, 0, -(count + 1))
+    if #excess > 0 then
+      remove_jobs(excess)
+      rcall('ZREMRANGEBYRANK', setKey, 0, #excess - 1)
+    end
+  end
+end
+
+local flags = {}
+if finishCount > 0 then
+  local ids = {}
+  for i = 0, finishCount - 1 do ids[#ids + 1] = ARGV[8 + i * FIELDS] end
+  local holders = {}
+  for i = 1, #ids, CHUNK do
+    local part = rcall('HMGET', locksKey, unpack(ids, i, math.min(i + CHUNK - 1, #ids)))
+    for _, t in ipairs(part) do holders[#holders + 1] = t end
+  end
+
+  local released, completed, failed = {}, {}, {}
+  local signal = false
+  for i = 0, finishCount - 1 do
+    local base = 8 + i * FIELDS
+    local id = ARGV[base]
+    if holders[i + 1] ~= ARGV[base + 1] then
+      flags[#flags + 1] = 0
+    else
+      flags[#flags + 1] = 1
+      released[#released + 1] = id
+      local jobKey = jobPrefix .. id
+      local kind, value, stack, atm = ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
+      local keepCount, keepAge = tonumber(ARGV[base + 7]), tonumber(ARGV[base + 8])
+      if kind == 'r' then
+        local delay = tonumber(ARGV[base + 6])
+        rcall('HSET', jobKey, 'atm', atm, 'failedReason', value, 'stacktrace', stack)
+        if delay > 0 then
+          rcall('HSET', jobKey, 'state', 'delayed')
+          rcall('ZADD', delayedKey, now + delay, id)
+          rcall('ZADD', markerKey, 'LT', now + delay, 'd')
+        else
+          push_waiting(jobKey, id, waitKey, prioritizedKey, seqKey, false)
+          signal = true
+        end
+      elseif keepCount == 0 then
+        remove_jobs({id})
+      else
+        local setKey
+        if kind == 'c' then
+          setKey = KEYS[8]
+          rcall('HSET', jobKey, 'state', 'completed', 'returnvalue', value, 'finishedOn', now,
+            'atm', atm)
+          completed[#completed + 1] = now
+          completed[#completed + 1] = id
+        else
+          setKey = KEYS[9]
+          rcall('HSET', jobKey, 'state', 'failed', 'failedReason', value, 'stacktrace', stack,
+            'finishedOn', now, 'atm', atm)
+          failed[#failed + 1] = now
+          failed[#failed + 1] = id
+        end
+        if keepCount > 0 or keepAge >= 0 then retain(setKey, keepCount, keepAge) end
+      end
+    end
+  end
+  call_chunked('HDEL', locksKey, released)
+  call_chunked('ZREM', activeKey, released)
+  call_chunked('ZADD', KEYS[8], completed, 2)
+  call_chunked('ZADD', KEYS[9], failed, 2)
+  for _, rule in pairs(retention) do apply_retention(rule) end
+  if signal and fetchCount == 0 then signal_work(markerKey) end
+end
+
+promote_due(delayedKey, jobPrefix, now, waitKey, prioritizedKey, seqKey)
+
+local result = {flags, -1}
+local taken = take_jobs(result, fetchCount, token, now + lockDuration, now, jobPrefix, waitKey,
+  prioritizedKey, activeKey, locksKey, markerKey)
+if taken < fetchCount or fetchCount == 0 then
+  local first = rcall('ZRANGE', delayedKey, 0, 0, 'WITHSCORES')
+  if #first > 0 then result[2] = tonumber(first[2]) end
+end
+return result

@@ -1,0 +1,9 @@
+--[[ update_progress.lua — stores a job's progress.
+
+  KEYS[1] job hash
+  ARGV[1] progress JSON
+  Returns 1, or 0 when the job does not exist.
+]]
+if rcall('EXISTS', KEYS[1]) == 0 then return 0 end
+rcall('HSET', KEYS[1], 'progress', ARGV[1])
+return 1

@@ -1,0 +1,486 @@
+//! The Redis implementation of [`Store`]: each transition is one Lua script from
+//! `lua/`, each query one command or one pipeline.
+
+use std::future::Future;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{FromRedisValue, Value};
+use tokio::sync::OnceCell;
+
+use crate::connection::{ConnectionSpec, COMMAND_TIMEOUT, CONNECT_TIMEOUT};
+use crate::error::{Error, Result};
+use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
+use crate::keys::QueueKeys;
+use crate::options::KeepJobs;
+use crate::store::{CycleRequest, CycleResult, Finish, Lock, StalledReport, Store};
+use crate::time::now_ms;
+
+/// Helpers shared by the scripts; prepended to each of them.
+const LUA_LIB: &str = include_str!("lua/lib.lua");
+
+struct Scripts {
+    add: redis::Script,
+    cycle: redis::Script,
+    stalled: redis::Script,
+    release: redis::Script,
+    extend_locks: redis::Script,
+    update_progress: redis::Script,
+    add_log: redis::Script,
+}
+
+fn script(body: &str) -> redis::Script {
+    redis::Script::new(&format!("{LUA_LIB}\n{body}"))
+}
+
+static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
+    add: script(include_str!("lua/add.lua")),
+    cycle: script(include_str!("lua/cycle.lua")),
+    stalled: script(include_str!("lua/stalled.lua")),
+    release: script(include_str!("lua/release.lua")),
+    extend_locks: script(include_str!("lua/extend_locks.lua")),
+    update_progress: script(include_str!("lua/update_progress.lua")),
+    add_log: script(include_str!("lua/add_log.lua")),
+});
+
+/// Most jobs one script call takes or finishes: keeps each call short, so other
+/// clients of the same Redis are not held up.
+pub const MAX_BATCH: usize = 1000;
+
+#[derive(Clone)]
+pub struct RedisStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    keys: QueueKeys,
+    client: redis::Client,
+    /// Multiplexed connection for every non-blocking call; reconnects by itself.
+    conn: ConnectionManager,
+    /// Dedicated connection for BZPOPMIN, made on first use (workers only).
+    blocking: OnceCell<ConnectionManager>,
+}
+
+fn manager_config(response_timeout: Option<Duration>) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(response_timeout)
+        .set_number_of_retries(2)
+        .set_min_delay(Duration::from_millis(100))
+        .set_max_delay(Duration::from_secs(1))
+}
+
+/// Runs a Redis call with an upper bound on its duration.
+async fn bounded<T>(
+    limit: Duration,
+    call: impl Future<Output = redis::RedisResult<T>>,
+) -> Result<T> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result.map_err(Error::from),
+        Err(_) => Err(Error::Connection(format!(
+            "no answer from Redis within {} ms",
+            limit.as_millis()
+        ))),
+    }
+}
+
+fn parse<T: FromRedisValue>(value: Value) -> Result<T> {
+    redis::from_redis_value(value).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+/// Keep rule as the scripts take it: (count, age); -1 means "no limit", count 0 "remove".
+fn keep_args(keep: &KeepJobs) -> (i64, i64) {
+    match keep {
+        KeepJobs::All => (-1, -1),
+        KeepJobs::Nothing => (0, -1),
+        KeepJobs::Some { count, age_secs } => (
+            count.map_or(-1, |c| c.min(i64::MAX as u64) as i64),
+            age_secs.map_or(-1, |a| a.min(i64::MAX as u64) as i64),
+        ),
+    }
+}
+
+/// Reads `{id, fields, id, fields, …}` pairs into active jobs.
+fn read_jobs(values: impl Iterator<Item = Value>, token: &str, now: u64) -> Result<Vec<ActiveJob>> {
+    let mut jobs = Vec::new();
+    let mut values = values;
+    while let (Some(id), Some(fields)) = (values.next(), values.next()) {
+        let id: String = parse(id)?;
+        let mut record = JobRecord::from_flat(id, parse(fields)?)?;
+        record.processed_on = Some(now);
+        record.state = Some(JobState::Active.as_str().to_string());
+        jobs.push(ActiveJob {
+            record,
+            token: token.to_string(),
+        });
+    }
+    Ok(jobs)
+}
+
+impl RedisStore {
+    /// Creates the store without connecting; the first call connects. Must run inside
+    /// a tokio runtime.
+    pub fn new(spec: &ConnectionSpec, prefix: &str, queue_name: &str) -> Result<Self> {
+        let client = spec.client()?;
+        let conn = ConnectionManager::new_lazy_with_config(
+            client.clone(),
+            manager_config(Some(COMMAND_TIMEOUT)),
+        )
+        .map_err(Error::from)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                keys: QueueKeys::new(prefix, queue_name),
+                client,
+                conn,
+                blocking: OnceCell::new(),
+            }),
+        })
+    }
+
+    pub fn keys(&self) -> &QueueKeys {
+        &self.inner.keys
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        self.inner.conn.clone()
+    }
+
+    async fn blocking_conn(&self) -> Result<ConnectionManager> {
+        self.inner
+            .blocking
+            .get_or_try_init(|| async {
+                ConnectionManager::new_lazy_with_config(
+                    self.inner.client.clone(),
+                    manager_config(None),
+                )
+                .map_err(Error::from)
+            })
+            .await
+            .cloned()
+    }
+
+    async fn run<T: FromRedisValue>(&self, invocation: &redis::ScriptInvocation<'_>) -> Result<T> {
+        let mut conn = self.conn();
+        bounded(COMMAND_TIMEOUT, invocation.invoke_async(&mut conn)).await
+    }
+
+    async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
+        let mut conn = self.conn();
+        bounded(COMMAND_TIMEOUT, cmd.query_async(&mut conn)).await
+    }
+}
+
+impl Store for RedisStore {
+    async fn add(&self, jobs: &[NewJob]) -> Result<Vec<Added>> {
+        let keys = self.keys();
+        let mut added = Vec::with_capacity(jobs.len());
+        for chunk in jobs.chunks(MAX_BATCH) {
+            let mut inv = SCRIPTS.add.prepare_invoke();
+            inv.key(keys.id())
+                .key(keys.wait())
+                .key(keys.prioritized())
+                .key(keys.priority_counter())
+                .key(keys.delayed())
+                .key(keys.marker())
+                .arg(keys.job_prefix())
+                .arg(chunk.len());
+            for job in chunk {
+                inv.arg(job.opts.job_id.as_deref().unwrap_or(""))
+                    .arg(&job.name)
+                    .arg(&job.data)
+                    .arg(&job.opts_json)
+                    .arg(job.opts.delay)
+                    .arg(job.opts.priority)
+                    .arg(if job.opts.lifo { "1" } else { "0" })
+                    .arg(job.timestamp);
+            }
+            let flat: Vec<(String, i64)> = self.run(&inv).await?;
+            added.extend(flat.into_iter().map(|(id, existed)| Added {
+                id,
+                existed: existed == 1,
+            }));
+        }
+        Ok(added)
+    }
+
+    async fn cycle(&self, request: &CycleRequest) -> Result<CycleResult> {
+        let keys = self.keys();
+        let now = now_ms();
+        let mut inv = SCRIPTS.cycle.prepare_invoke();
+        inv.key(keys.wait())
+            .key(keys.prioritized())
+            .key(keys.priority_counter())
+            .key(keys.delayed())
+            .key(keys.active())
+            .key(keys.locks())
+            .key(keys.marker())
+            .key(keys.completed())
+            .key(keys.failed())
+            .arg(keys.job_prefix())
+            .arg(keys.logs_prefix())
+            .arg(now)
+            .arg(request.fetch.min(MAX_BATCH as u32))
+            .arg(&request.token)
+            .arg(request.lock_duration)
+            .arg(request.finished.len());
+        for item in &request.finished {
+            inv.arg(&item.id).arg(&item.token);
+            match &item.finish {
+                Finish::Completed {
+                    attempts_made,
+                    returnvalue,
+                    keep,
+                } => {
+                    let (count, age) = keep_args(keep);
+                    inv.arg("c")
+                        .arg(returnvalue)
+                        .arg("")
+                        .arg(*attempts_made)
+                        .arg(0)
+                        .arg(count)
+                        .arg(age);
+                }
+                Finish::Retry {
+                    attempts_made,
+                    reason,
+                    stacktrace,
+                    delay,
+                } => {
+                    inv.arg("r")
+                        .arg(reason)
+                        .arg(stacktrace)
+                        .arg(*attempts_made)
+                        .arg(*delay)
+                        .arg(-1)
+                        .arg(-1);
+                }
+                Finish::Failed {
+                    attempts_made,
+                    reason,
+                    stacktrace,
+                    keep,
+                } => {
+                    let (count, age) = keep_args(keep);
+                    inv.arg("f")
+                        .arg(reason)
+                        .arg(stacktrace)
+                        .arg(*attempts_made)
+                        .arg(0)
+                        .arg(count)
+                        .arg(age);
+                }
+            }
+        }
+        let reply: Vec<Value> = self.run(&inv).await?;
+        let mut reply = reply.into_iter();
+        let flags: Vec<i64> = parse(reply.next().unwrap_or(Value::Nil))?;
+        let next_delayed: i64 = parse(reply.next().unwrap_or(Value::Int(-1)))?;
+        Ok(CycleResult {
+            finished_ok: flags.into_iter().map(|f| f == 1).collect(),
+            next_delayed: u64::try_from(next_delayed).ok(),
+            jobs: read_jobs(reply, &request.token, now)?,
+        })
+    }
+
+    async fn extend_locks(&self, locks: &[Lock], lock_duration: u64) -> Result<Vec<String>> {
+        let keys = self.keys();
+        let mut lost = Vec::new();
+        for chunk in locks.chunks(MAX_BATCH) {
+            let mut inv = SCRIPTS.extend_locks.prepare_invoke();
+            inv.key(keys.active())
+                .key(keys.locks())
+                .arg(now_ms() + lock_duration);
+            for lock in chunk {
+                inv.arg(&lock.id).arg(&lock.token);
+            }
+            lost.extend(self.run::<Vec<String>>(&inv).await?);
+        }
+        Ok(lost)
+    }
+
+    async fn recover_stalled(
+        &self,
+        max_stalled_count: u32,
+        interval: u64,
+    ) -> Result<StalledReport> {
+        let keys = self.keys();
+        let mut inv = SCRIPTS.stalled.prepare_invoke();
+        inv.key(keys.active())
+            .key(keys.locks())
+            .key(keys.wait())
+            .key(keys.prioritized())
+            .key(keys.priority_counter())
+            .key(keys.failed())
+            .key(keys.marker())
+            .key(keys.stalled_check())
+            .arg(keys.job_prefix())
+            .arg(now_ms())
+            .arg(max_stalled_count)
+            .arg(interval.max(1));
+        let (recovered, failed): (Vec<String>, Vec<String>) = self.run(&inv).await?;
+        Ok(StalledReport { recovered, failed })
+    }
+
+    async fn release(&self, locks: &[Lock]) -> Result<()> {
+        let keys = self.keys();
+        for chunk in locks.chunks(MAX_BATCH) {
+            let mut inv = SCRIPTS.release.prepare_invoke();
+            inv.key(keys.active())
+                .key(keys.locks())
+                .key(keys.wait())
+                .key(keys.prioritized())
+                .key(keys.priority_counter())
+                .key(keys.marker())
+                .arg(keys.job_prefix());
+            for lock in chunk {
+                inv.arg(&lock.id).arg(&lock.token);
+            }
+            self.run::<i64>(&inv).await?;
+        }
+        Ok(())
+    }
+
+    async fn wait_for_work(&self, timeout: Duration) -> Result<()> {
+        let mut conn = self.blocking_conn().await?;
+        // BZPOPMIN takes seconds; a zero timeout would block forever.
+        let secs = timeout.as_secs_f64().max(0.01);
+        let cmd = redis::cmd("BZPOPMIN")
+            .arg(self.keys().marker())
+            .arg(format!("{secs:.3}"))
+            .to_owned();
+        bounded(
+            timeout + COMMAND_TIMEOUT,
+            cmd.query_async::<Value>(&mut conn),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn get_job(&self, id: &str) -> Result<Option<JobRecord>> {
+        let fields: std::collections::HashMap<String, String> = self
+            .query(redis::cmd("HGETALL").arg(self.keys().job(id)))
+            .await?;
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        JobRecord::from_fields(id.to_string(), fields).map(Some)
+    }
+
+    async fn get_state(&self, id: &str) -> Result<JobState> {
+        let state: Option<String> = self
+            .query(redis::cmd("HGET").arg(self.keys().job(id)).arg("state"))
+            .await?;
+        Ok(state
+            .and_then(|s| JobState::parse(&s).ok())
+            .unwrap_or(JobState::Unknown))
+    }
+
+    async fn counts(&self, states: &[JobState]) -> Result<Vec<u64>> {
+        let keys = self.keys();
+        let mut pipe = redis::pipe();
+        for state in states {
+            match state {
+                JobState::Waiting => pipe.cmd("LLEN").arg(keys.wait()),
+                JobState::Active => pipe.cmd("ZCARD").arg(keys.active()),
+                JobState::Completed => pipe.cmd("ZCARD").arg(keys.completed()),
+                JobState::Failed => pipe.cmd("ZCARD").arg(keys.failed()),
+                JobState::Delayed => pipe.cmd("ZCARD").arg(keys.delayed()),
+                JobState::Prioritized => pipe.cmd("ZCARD").arg(keys.prioritized()),
+                // No queue-wide pause yet, and no parent/child flows: nothing is in these.
+                JobState::Paused | JobState::WaitingChildren | JobState::Unknown => {
+                    pipe.cmd("ECHO").arg(0)
+                }
+            };
+        }
+        let mut conn = self.conn();
+        let counts: Vec<u64> = bounded(COMMAND_TIMEOUT, pipe.query_async(&mut conn)).await?;
+        Ok(counts)
+    }
+
+    async fn job_ids(
+        &self,
+        state: JobState,
+        start: i64,
+        end: i64,
+        asc: bool,
+    ) -> Result<Vec<String>> {
+        let keys = self.keys();
+        let cmd = match state {
+            // The wait list holds the newest job on the left: "asc" (oldest first) reads
+            // it from the right, so the range is mirrored and the result reversed.
+            JobState::Waiting => {
+                if asc {
+                    let mut ids: Vec<String> = self
+                        .query(
+                            redis::cmd("LRANGE")
+                                .arg(keys.wait())
+                                .arg(-1 - end)
+                                .arg(-1 - start),
+                        )
+                        .await?;
+                    ids.reverse();
+                    return Ok(ids);
+                }
+                redis::cmd("LRANGE")
+                    .arg(keys.wait())
+                    .arg(start)
+                    .arg(end)
+                    .to_owned()
+            }
+            JobState::Paused | JobState::WaitingChildren | JobState::Unknown => return Ok(vec![]),
+            zset_state => {
+                let key = match zset_state {
+                    JobState::Active => keys.active(),
+                    JobState::Completed => keys.completed(),
+                    JobState::Failed => keys.failed(),
+                    JobState::Delayed => keys.delayed(),
+                    _ => keys.prioritized(),
+                };
+                let mut cmd = redis::cmd("ZRANGE");
+                cmd.arg(key).arg(start).arg(end);
+                if !asc {
+                    cmd.arg("REV");
+                }
+                cmd
+            }
+        };
+        self.query(&cmd).await
+    }
+
+    async fn update_progress(&self, id: &str, progress: &str) -> Result<()> {
+        let mut inv = SCRIPTS.update_progress.prepare_invoke();
+        inv.key(self.keys().job(id)).arg(progress);
+        match self.run::<i64>(&inv).await? {
+            1 => Ok(()),
+            _ => Err(Error::JobNotFound(id.to_string())),
+        }
+    }
+
+    async fn add_log(&self, id: &str, line: &str) -> Result<u64> {
+        let mut inv = SCRIPTS.add_log.prepare_invoke();
+        inv.key(self.keys().job(id))
+            .key(self.keys().logs(id))
+            .arg(line);
+        let count: i64 = self.run(&inv).await?;
+        u64::try_from(count).map_err(|_| Error::JobNotFound(id.to_string()))
+    }
+
+    async fn logs(&self, id: &str, start: i64, end: i64, asc: bool) -> Result<(Vec<String>, u64)> {
+        let key = self.keys().logs(id);
+        let mut pipe = redis::pipe();
+        if asc {
+            pipe.cmd("LRANGE").arg(&key).arg(start).arg(end);
+        } else {
+            pipe.cmd("LRANGE").arg(&key).arg(-1 - end).arg(-1 - start);
+        }
+        pipe.cmd("LLEN").arg(&key);
+        let mut conn = self.conn();
+        let (mut lines, count): (Vec<String>, u64) =
+            bounded(COMMAND_TIMEOUT, pipe.query_async(&mut conn)).await?;
+        if !asc {
+            lines.reverse();
+        }
+        Ok((lines, count))
+    }
+}

@@ -1,0 +1,132 @@
+//! The storage contract. Each method is one whole atomic transition of the job
+//! lifecycle, so the worker loop never builds storage commands itself and a second
+//! backend (an in-process store for tests and demos) plugs in behind the same trait.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
+use crate::options::KeepJobs;
+
+/// How one active job ends its attempt.
+#[derive(Clone, Debug)]
+pub enum Finish {
+    Completed {
+        attempts_made: u32,
+        /// JSON text of the processor's return value.
+        returnvalue: String,
+        keep: KeepJobs,
+    },
+    /// The attempt failed and another one follows after `delay` ms.
+    Retry {
+        attempts_made: u32,
+        reason: String,
+        /// JSON array of stack traces, newest last.
+        stacktrace: String,
+        delay: u64,
+    },
+    /// The attempt failed and it was the last one.
+    Failed {
+        attempts_made: u32,
+        reason: String,
+        stacktrace: String,
+        keep: KeepJobs,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct FinishItem {
+    pub id: String,
+    pub token: String,
+    pub finish: Finish,
+    /// The attempt's start, stored as `processedOn`.
+    pub processed_on: u64,
+}
+
+/// One call of the worker cycle: finish some jobs, then take up to `fetch` new ones.
+#[derive(Clone, Debug)]
+pub struct CycleRequest {
+    pub finished: Vec<FinishItem>,
+    pub fetch: u32,
+    /// Lock token for the jobs taken by this call.
+    pub token: String,
+    pub lock_duration: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct CycleResult {
+    /// One flag per finished item: false when its lock was lost (the job was recovered
+    /// as stalled and belongs to someone else now); nothing was written for it.
+    pub finished_ok: Vec<bool>,
+    pub jobs: Vec<ActiveJob>,
+    /// Due time (ms) of the earliest delayed job, when the call took fewer jobs than asked.
+    pub next_delayed: Option<u64>,
+}
+
+#[derive(Debug, Default)]
+pub struct StalledReport {
+    /// Jobs moved back to waiting.
+    pub recovered: Vec<String>,
+    /// Jobs failed for stalling more than `maxStalledCount` times.
+    pub failed: Vec<String>,
+}
+
+/// A lock held by a worker: job id and token.
+#[derive(Clone, Debug)]
+pub struct Lock {
+    pub id: String,
+    pub token: String,
+}
+
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Adds jobs atomically (one round trip for the whole batch).
+    fn add(&self, jobs: &[NewJob]) -> impl Future<Output = Result<Vec<Added>>> + Send;
+
+    /// Finishes jobs, promotes due delayed jobs and takes up to `fetch` jobs.
+    fn cycle(&self, request: &CycleRequest) -> impl Future<Output = Result<CycleResult>> + Send;
+
+    /// Renews the locks still held; returns the ids whose lock was lost.
+    fn extend_locks(
+        &self,
+        locks: &[Lock],
+        lock_duration: u64,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
+
+    /// One stalled-job pass for the queue; at most one pass per `interval` across all
+    /// workers does any work.
+    fn recover_stalled(
+        &self,
+        max_stalled_count: u32,
+        interval: u64,
+    ) -> impl Future<Output = Result<StalledReport>> + Send;
+
+    /// Gives active jobs back to the queue untouched (forced close).
+    fn release(&self, locks: &[Lock]) -> impl Future<Output = Result<()>> + Send;
+
+    /// Blocks until a producer signals new work or `timeout` passes.
+    fn wait_for_work(&self, timeout: Duration) -> impl Future<Output = Result<()>> + Send;
+
+    fn get_job(&self, id: &str) -> impl Future<Output = Result<Option<JobRecord>>> + Send;
+    fn get_state(&self, id: &str) -> impl Future<Output = Result<JobState>> + Send;
+    fn counts(&self, states: &[JobState]) -> impl Future<Output = Result<Vec<u64>>> + Send;
+    /// Ids in one state, newest first unless `asc`; `start`/`end` inclusive, negative from the end.
+    fn job_ids(
+        &self,
+        state: JobState,
+        start: i64,
+        end: i64,
+        asc: bool,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
+    fn update_progress(&self, id: &str, progress: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Appends a log line; returns the number of lines.
+    fn add_log(&self, id: &str, line: &str) -> impl Future<Output = Result<u64>> + Send;
+    /// Log lines `start..=end` (oldest first unless `!asc`) and the total count.
+    fn logs(
+        &self,
+        id: &str,
+        start: i64,
+        end: i64,
+        asc: bool,
+    ) -> impl Future<Output = Result<(Vec<String>, u64)>> + Send;
+}

@@ -1,0 +1,237 @@
+//! The job lifecycle against a real redis-server, without Node.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ferroq_core::connection::ConnectionSpec;
+use ferroq_core::events::{Delivery, JobSink};
+use ferroq_core::job::JobState;
+use ferroq_core::options::{KeepJobs, WorkerOptions};
+use ferroq_core::queue::{prepare_job, Queue};
+use ferroq_core::redis_store::RedisStore;
+use ferroq_core::store::{CycleRequest, Finish, FinishItem, Store};
+use ferroq_core::worker::{self, Outcome, WorkerHandle};
+use support::RedisServer;
+
+fn store(server: &RedisServer, queue: &str) -> RedisStore {
+    let spec = ConnectionSpec::from_url(&server.url).unwrap();
+    RedisStore::new(&spec, "test", queue).unwrap()
+}
+
+fn fetch(n: u32, token: &str) -> CycleRequest {
+    CycleRequest {
+        finished: vec![],
+        fetch: n,
+        token: token.into(),
+        lock_duration: 30_000,
+    }
+}
+
+fn completed(id: &str, token: &str) -> FinishItem {
+    FinishItem {
+        id: id.into(),
+        token: token.into(),
+        finish: Finish::Completed {
+            attempts_made: 1,
+            returnvalue: "{\"ok\":true}".into(),
+            keep: KeepJobs::All,
+        },
+        processed_on: 0,
+    }
+}
+
+#[tokio::test]
+async fn add_fetch_complete_in_order() {
+    let server = RedisServer::start();
+    let store = store(&server, "basic");
+    let queue = Queue::new(store.clone());
+    let jobs = (0..3)
+        .map(|i| prepare_job("n", &format!("{{\"i\":{i}}}"), "{}").unwrap())
+        .collect();
+    let added = queue.add(jobs).await.unwrap();
+    assert_eq!(
+        added.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        ["1", "2", "3"]
+    );
+    assert_eq!(store.counts(&[JobState::Waiting]).await.unwrap(), [3]);
+
+    let got = store.cycle(&fetch(2, "t1")).await.unwrap();
+    let ids: Vec<_> = got.jobs.iter().map(|j| j.record.id.clone()).collect();
+    assert_eq!(ids, ["1", "2"], "FIFO");
+    assert_eq!(store.get_state("1").await.unwrap(), JobState::Active);
+
+    // Finishing with the wrong token writes nothing.
+    let mut req = fetch(1, "t2");
+    req.finished = vec![completed("1", "wrong"), completed("2", "t1")];
+    let res = store.cycle(&req).await.unwrap();
+    assert_eq!(res.finished_ok, [false, true]);
+    assert_eq!(res.jobs[0].record.id, "3", "finish-and-fetch-next");
+    assert_eq!(store.get_state("1").await.unwrap(), JobState::Active);
+    let job2 = store.get_job("2").await.unwrap().unwrap();
+    assert_eq!(job2.job_state(), JobState::Completed);
+    assert_eq!(job2.returnvalue.unwrap().get(), "{\"ok\":true}");
+    assert_eq!(
+        store
+            .counts(&[JobState::Active, JobState::Completed])
+            .await
+            .unwrap(),
+        [2, 1]
+    );
+}
+
+#[tokio::test]
+async fn priorities_lifo_and_custom_ids() {
+    let server = RedisServer::start();
+    let store = store(&server, "prio");
+    let queue = Queue::new(store.clone());
+    let add = |name: &str, opts: &str| prepare_job(name, "{}", opts).unwrap();
+    let added = queue
+        .add(vec![
+            add("p5", r#"{"priority":5}"#),
+            add("p1", r#"{"priority":1}"#),
+            add("plain", "{}"),
+            add("p1b", r#"{"priority":1}"#),
+            add("lifo", r#"{"lifo":true}"#),
+            add("custom", r#"{"jobId":"my-id"}"#),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(added[5].id, "my-id");
+    let again = queue
+        .add(vec![prepare_job(
+            "other",
+            "{\"x\":1}",
+            r#"{"jobId":"my-id"}"#,
+        )
+        .unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(
+        again[0].name, "custom",
+        "an existing jobId returns the existing job"
+    );
+
+    let got = store.cycle(&fetch(10, "t")).await.unwrap();
+    let names: Vec<_> = got.jobs.iter().map(|j| j.record.name.clone()).collect();
+    assert_eq!(names, ["lifo", "plain", "custom", "p1", "p1b", "p5"]);
+}
+
+#[tokio::test]
+async fn stalled_jobs_return_then_fail() {
+    let server = RedisServer::start();
+    let store = store(&server, "stall");
+    let queue = Queue::new(store.clone());
+    queue
+        .add(vec![prepare_job("s", "{}", "{}").unwrap()])
+        .await
+        .unwrap();
+
+    let mut req = fetch(1, "a");
+    req.lock_duration = 1;
+    assert_eq!(store.cycle(&req).await.unwrap().jobs.len(), 1);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let report = store.recover_stalled(1, 1).await.unwrap();
+    assert_eq!(report.recovered, ["1"]);
+    assert_eq!(store.get_state("1").await.unwrap(), JobState::Waiting);
+
+    req.token = "b".into();
+    assert_eq!(store.cycle(&req).await.unwrap().jobs.len(), 1);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let report = store.recover_stalled(1, 1).await.unwrap();
+    assert_eq!(report.failed, ["1"]);
+    let job = store.get_job("1").await.unwrap().unwrap();
+    assert_eq!(job.job_state(), JobState::Failed);
+    assert_eq!(
+        job.failed_reason.as_deref(),
+        Some("job stalled more than allowable limit")
+    );
+}
+
+/// A processor written in Rust: completes even jobs, fails odd ones once.
+struct RustProcessor {
+    handle: Arc<Mutex<Option<WorkerHandle>>>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl JobSink for RustProcessor {
+    fn deliver(&self, delivery: Delivery) {
+        let handle = self.handle.lock().unwrap().clone().unwrap();
+        for f in &delivery.finished {
+            self.seen
+                .lock()
+                .unwrap()
+                .push(format!("{}:{:?}", f.id, f.status));
+        }
+        for job in delivery.jobs {
+            let id: u32 = job.record.id.parse().unwrap();
+            let outcome = if id % 2 == 1 && job.record.attempts_made == 0 {
+                Outcome::Failed {
+                    message: "odd".into(),
+                    stack: None,
+                    unrecoverable: false,
+                }
+            } else {
+                Outcome::Completed {
+                    returnvalue: id.to_string(),
+                }
+            };
+            handle.complete(job.record.id.clone(), job.token.clone(), outcome);
+        }
+    }
+}
+
+#[tokio::test]
+async fn worker_loop_runs_without_node() {
+    let server = RedisServer::start();
+    let store = store(&server, "loop");
+    let queue = Queue::new(store.clone());
+    let jobs = (0..50)
+        .map(|_| prepare_job("j", "{}", r#"{"attempts":2}"#).unwrap())
+        .collect();
+    queue.add(jobs).await.unwrap();
+
+    let handle_slot = Arc::new(Mutex::new(None));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    // Hold the slot while spawning so the first delivery finds the handle.
+    let handle = {
+        let mut slot = handle_slot.lock().unwrap();
+        let handle = worker::spawn(
+            store.clone(),
+            WorkerOptions {
+                concurrency: 8,
+                ..Default::default()
+            },
+            true,
+            RustProcessor {
+                handle: handle_slot.clone(),
+                seen: seen.clone(),
+            },
+        );
+        *slot = Some(handle.clone());
+        handle
+    };
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while store.counts(&[JobState::Completed]).await.unwrap()[0] < 50 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "jobs did not complete"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    handle.close(false).await;
+    let statuses = seen.lock().unwrap().clone();
+    assert_eq!(
+        statuses.iter().filter(|s| s.ends_with("Retrying")).count(),
+        25
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| s.ends_with("Completed")).count(),
+        50
+    );
+    let job = store.get_job("1").await.unwrap().unwrap();
+    assert_eq!(job.attempts_made, 2);
+    assert_eq!(job.failed_reason.as_deref(), Some("odd"));
+}

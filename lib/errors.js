@@ -1,0 +1,96 @@
+'use strict';
+// The JavaScript error hierarchy. Every error the engine raises arrives as
+// "ERR_CODE: message" and is turned into its subclass here, in one place.
+
+/** Base class of every ferroq error; `code` is stable across releases. */
+class FerroqError extends Error {
+  constructor(message, code = 'ERR_FERROQ') {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An option or argument broke a rule; nothing was changed. */
+class InvalidOptionError extends FerroqError {
+  constructor(message, code = 'ERR_INVALID_OPTION') { super(message, code); }
+}
+
+/** A value could not be turned into JSON (BigInt, cycles, ...). */
+class NotSerializableError extends FerroqError {
+  constructor(message, code = 'ERR_NOT_SERIALIZABLE') { super(message, code); }
+}
+
+/** Redis could not be reached in time. */
+class ConnectionError extends FerroqError {
+  constructor(message, code = 'ERR_CONNECTION') { super(message, code); }
+}
+
+/** The job does not exist (never added, or removed). */
+class JobNotFoundError extends FerroqError {
+  constructor(message, code = 'ERR_JOB_NOT_FOUND') { super(message, code); }
+}
+
+/** The queue or worker is closed. */
+class ClosedError extends FerroqError {
+  constructor(message, code = 'ERR_CLOSED') { super(message, code); }
+}
+
+/** Thrown by a processor: the job fails at once, whatever attempts remain (BullMQ's). */
+class UnrecoverableError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'UnrecoverableError';
+  }
+}
+
+const byCode = {
+  ERR_INVALID_OPTION: InvalidOptionError,
+  ERR_NOT_SERIALIZABLE: NotSerializableError,
+  ERR_CONNECTION: ConnectionError,
+  ERR_JOB_NOT_FOUND: JobNotFoundError,
+  ERR_CLOSED: ClosedError,
+};
+
+/** Builds the error for an engine error code. */
+function errorFor(code, message) {
+  const ErrorClass = byCode[code] || FerroqError;
+  return new ErrorClass(message, code);
+}
+
+/** Turns an error thrown by the binding into its typed subclass. */
+function fromNative(err) {
+  const match = err && typeof err.message === 'string' && /^(ERR_[A-Z_]+): ([\s\S]*)$/.exec(err.message);
+  return match ? errorFor(match[1], match[2]) : err;
+}
+
+/** Awaits a binding call, mapping its rejection. */
+async function native(promise) {
+  try {
+    return await promise;
+  } catch (err) {
+    throw fromNative(err);
+  }
+}
+
+/** Runs a synchronous binding call, mapping what it throws. */
+function nativeSync(fn) {
+  try {
+    return fn();
+  } catch (err) {
+    throw fromNative(err);
+  }
+}
+
+module.exports = {
+  FerroqError,
+  InvalidOptionError,
+  NotSerializableError,
+  ConnectionError,
+  JobNotFoundError,
+  ClosedError,
+  UnrecoverableError,
+  errorFor,
+  native,
+  nativeSync,
+};

@@ -1,0 +1,105 @@
+'use strict';
+// A job as BullMQ's `Job`: a snapshot of the stored job plus methods that act on it.
+const { native } = require('./errors');
+const { toJson } = require('./serialize');
+
+class Job {
+  /**
+   * Jobs are made by Queue and Worker; `ops` is the native queue handle they share.
+   * @internal
+   */
+  constructor(ops, queueName, prefix, fields, hooks) {
+    this._ops = ops;
+    this._hooks = hooks;
+    this.queueName = queueName;
+    this.queueQualifiedName = `${prefix}:${queueName}`;
+    this.id = fields.id;
+    this.name = fields.name;
+    this.data = fields.data;
+    this.opts = fields.opts || {};
+    this.progress = fields.progress === undefined ? 0 : fields.progress;
+    this.returnvalue = fields.returnvalue === undefined ? null : fields.returnvalue;
+    this.failedReason = fields.failedReason;
+    this.stacktrace = fields.stacktrace || [];
+    this.attemptsMade = fields.attemptsMade || 0;
+    this.stalledCounter = fields.stalledCounter || 0;
+    this.timestamp = fields.timestamp;
+    this.processedOn = fields.processedOn;
+    this.finishedOn = fields.finishedOn;
+    this.delay = fields.delay || 0;
+    this.priority = fields.priority || 0;
+    this.token = fields.token;
+  }
+
+  /** Stores the job's progress (a number or an object) and emits `progress` on the worker. */
+  async updateProgress(progress) {
+    const json = toJson('progress', progress);
+    await native(this._ops.updateProgress(String(this.id), json));
+    this.progress = progress;
+    if (this._hooks && this._hooks.onProgress) this._hooks.onProgress(this, progress);
+  }
+
+  /** Appends a line to the job's log; resolves to the number of lines. */
+  async log(row) {
+    return native(this._ops.addLog(String(this.id), String(row)));
+  }
+
+  /** The job's current state, or 'unknown' when it no longer exists. */
+  async getState() {
+    return native(this._ops.getState(String(this.id)));
+  }
+
+  /** True when the job is completed. */
+  async isCompleted() {
+    return (await this.getState()) === 'completed';
+  }
+
+  /** True when the job failed for good. */
+  async isFailed() {
+    return (await this.getState()) === 'failed';
+  }
+
+  /** True while a worker processes the job. */
+  async isActive() {
+    return (await this.getState()) === 'active';
+  }
+
+  /** True when the job waits to be processed. */
+  async isWaiting() {
+    return (await this.getState()) === 'waiting';
+  }
+
+  /** True when the job waits for its delay (or retry backoff) to pass. */
+  async isDelayed() {
+    return (await this.getState()) === 'delayed';
+  }
+
+  /** True when the job waits in priority order. */
+  async isPrioritized() {
+    return (await this.getState()) === 'prioritized';
+  }
+
+  /** A plain-object snapshot (what JSON.stringify(job) writes). */
+  toJSON() {
+    return {
+      id: this.id,
+      name: this.name,
+      data: this.data,
+      opts: this.opts,
+      progress: this.progress,
+      returnvalue: this.returnvalue,
+      failedReason: this.failedReason,
+      stacktrace: this.stacktrace,
+      attemptsMade: this.attemptsMade,
+      stalledCounter: this.stalledCounter,
+      timestamp: this.timestamp,
+      processedOn: this.processedOn,
+      finishedOn: this.finishedOn,
+      delay: this.delay,
+      priority: this.priority,
+      queueQualifiedName: this.queueQualifiedName,
+    };
+  }
+}
+
+module.exports = { Job };

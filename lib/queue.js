@@ -1,0 +1,172 @@
+'use strict';
+// BullMQ's Queue: adds jobs and reads them back.
+const { EventEmitter } = require('node:events');
+const { NativeQueue } = require('./native');
+const { connectionJson } = require('./connection');
+const { ClosedError, InvalidOptionError, native, nativeSync } = require('./errors');
+const { Job } = require('./job');
+const { toJson, optionsJson } = require('./serialize');
+
+const DEFAULT_PREFIX = 'ferroq';
+
+/** Every state getJobCounts() reports when no type is named (BullMQ's list). */
+const ALL_TYPES = ['active', 'completed', 'delayed', 'failed', 'paused', 'prioritized', 'waiting', 'waiting-children'];
+
+function checkQueueName(name) {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidOptionError(
+      `invalid option \`name\`: the queue name must be a non-empty string, got ${name === '' ? 'an empty string' : typeof name}`,
+    );
+  }
+}
+
+/** Accepts `getJobs('waiting')`, `getJobs(['waiting', 'active'])` and `getJobCounts('a', 'b')`. */
+function typeList(types) {
+  const flat = types.flat().filter((t) => t !== undefined);
+  if (flat.length === 0) return ALL_TYPES;
+  return flat.map((t) => (t === 'wait' ? 'waiting' : t));
+}
+
+/** Opens the native handle of a queue-like object (Queue, Worker). */
+function openQueue(owner, name, opts) {
+  checkQueueName(name);
+  owner.name = name;
+  owner.opts = { ...opts, prefix: opts.prefix || DEFAULT_PREFIX };
+  owner._ops = nativeSync(() => new NativeQueue(connectionJson(opts.connection), owner.opts.prefix, name));
+}
+
+/** Builds a Job from the engine's JSON record. */
+function jobFrom(owner, record, hooks) {
+  return new Job(owner._ops, owner.name, owner.opts.prefix, record, hooks);
+}
+
+class Queue extends EventEmitter {
+  /** Opens queue `name`; nothing connects until the first call. */
+  constructor(name, opts = {}) {
+    super();
+    openQueue(this, name, opts || {});
+    this._closed = false;
+  }
+
+  /** The queue's `defaultJobOptions`, merged under each job's own options. */
+  get defaultJobOptions() {
+    return { ...(this.opts.defaultJobOptions || {}) };
+  }
+
+  _live() {
+    if (this._closed) throw new ClosedError(`queue ${this.name} is closed`);
+  }
+
+  _serialize(name, data, opts) {
+    if (typeof name !== 'string') {
+      throw new InvalidOptionError(`invalid option \`name\`: the job name must be a string, got ${typeof name}`);
+    }
+    const merged = opts === undefined || opts === null ? this.opts.defaultJobOptions : { ...this.opts.defaultJobOptions, ...opts };
+    if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Array.isArray(opts))) {
+      throw new InvalidOptionError(`invalid option \`opts\`: must be an object, got ${typeof opts}`);
+    }
+    return [name, toJson('data', data, '{}'), optionsJson('opts', merged)];
+  }
+
+  async _addMany(batch) {
+    this._live();
+    const records = JSON.parse(await native(this._ops.add(JSON.stringify(batch))));
+    const jobs = records.map((record) => jobFrom(this, record));
+    for (const job of jobs) this.emit('waiting', job);
+    return jobs;
+  }
+
+  /** Adds a job; resolves to it. An existing custom `jobId` resolves to the existing job. */
+  async add(name, data, opts) {
+    const [job] = await this._addMany([this._serialize(name, data, opts)]);
+    return job;
+  }
+
+  /** Adds many jobs atomically in one round trip. */
+  async addBulk(jobs) {
+    if (!Array.isArray(jobs)) {
+      throw new InvalidOptionError('invalid option `jobs`: addBulk takes an array of {name, data, opts}');
+    }
+    if (jobs.length === 0) return [];
+    return this._addMany(jobs.map((j, i) => {
+      if (!j || typeof j !== 'object') {
+        throw new InvalidOptionError(`invalid option \`jobs[${i}]\`: must be {name, data, opts}`);
+      }
+      return this._serialize(j.name, j.data, j.opts);
+    }));
+  }
+
+  /** The job with this id, or undefined. */
+  async getJob(jobId) {
+    const json = await native(this._ops.getJob(String(jobId)));
+    return json === null ? undefined : jobFrom(this, JSON.parse(json));
+  }
+
+  /** The state of the job with this id, or 'unknown'. */
+  async getJobState(jobId) {
+    return native(this._ops.getState(String(jobId)));
+  }
+
+  /** Number of jobs per state: `{waiting, active, completed, ...}` (all states when none named). */
+  async getJobCounts(...types) {
+    const names = typeList(types);
+    const counts = await native(this._ops.counts(names));
+    return Object.fromEntries(names.map((name, i) => [name === 'wait' ? 'waiting' : name, counts[i]]));
+  }
+
+  /** Total number of jobs in the given states. */
+  async getJobCountByTypes(...types) {
+    const counts = await native(this._ops.counts(typeList(types)));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Jobs waiting to be processed (waiting, delayed, prioritized, paused). */
+  async count() {
+    return this.getJobCountByTypes('waiting', 'paused', 'delayed', 'prioritized');
+  }
+
+  /** Number of completed jobs. */
+  async getCompletedCount() { return this.getJobCountByTypes('completed'); }
+  /** Number of failed jobs. */
+  async getFailedCount() { return this.getJobCountByTypes('failed'); }
+  /** Number of delayed jobs. */
+  async getDelayedCount() { return this.getJobCountByTypes('delayed'); }
+  /** Number of active jobs. */
+  async getActiveCount() { return this.getJobCountByTypes('active'); }
+  /** Number of waiting jobs. */
+  async getWaitingCount() { return this.getJobCountByTypes('waiting'); }
+  /** Number of prioritized jobs. */
+  async getPrioritizedCount() { return this.getJobCountByTypes('prioritized'); }
+
+  /** Jobs in the given states; each state's range `start..end` (inclusive), newest first unless `asc`. */
+  async getJobs(types, start = 0, end = -1, asc = false) {
+    const names = typeList(types === undefined ? [] : [types]);
+    const json = await native(this._ops.getJobs(names, start, end, asc));
+    return JSON.parse(json).map((record) => jobFrom(this, record));
+  }
+
+  /** Waiting jobs. */
+  async getWaiting(start = 0, end = -1) { return this.getJobs(['waiting'], start, end, true); }
+  /** Active jobs. */
+  async getActive(start = 0, end = -1) { return this.getJobs(['active'], start, end, true); }
+  /** Delayed jobs. */
+  async getDelayed(start = 0, end = -1) { return this.getJobs(['delayed'], start, end, true); }
+  /** Prioritized jobs. */
+  async getPrioritized(start = 0, end = -1) { return this.getJobs(['prioritized'], start, end, true); }
+  /** Completed jobs, newest first. */
+  async getCompleted(start = 0, end = -1) { return this.getJobs(['completed'], start, end, false); }
+  /** Failed jobs, newest first. */
+  async getFailed(start = 0, end = -1) { return this.getJobs(['failed'], start, end, false); }
+
+  /** A job's log lines `start..end` (inclusive) and their total count. */
+  async getJobLogs(jobId, start = 0, end = -1, asc = true) {
+    return JSON.parse(await native(this._ops.logs(String(jobId), start, end, asc)));
+  }
+
+  /** Closes the queue; later calls reject with ERR_CLOSED. */
+  async close() {
+    this._closed = true;
+  }
+}
+
+module.exports = { Queue, openQueue, jobFrom, DEFAULT_PREFIX };

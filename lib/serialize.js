@@ -1,0 +1,38 @@
+'use strict';
+// JSON at the boundary: job data, return values and options cross into Rust as JSON
+// text. Failures become typed errors naming the field.
+const { NotSerializableError, InvalidOptionError } = require('./errors');
+
+/** JSON text of `value`; `undefined` becomes `fallback`. */
+function toJson(field, value, fallback = 'null') {
+  let text;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new NotSerializableError(`\`${field}\` is not serialisable to JSON: ${err.message}`);
+  }
+  return text === undefined ? fallback : text;
+}
+
+// JSON has no NaN/Infinity (it writes null, which would read as "not set") and no
+// BigInt: keep them visible so the engine rejects them by name.
+function optionReplacer(_key, value) {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  return value;
+}
+
+/** JSON text of an options object, after checking it is one. */
+function optionsJson(field, opts) {
+  if (opts === undefined || opts === null) return '{}';
+  if (typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new InvalidOptionError(`invalid option \`${field}\`: must be an object, got ${typeof opts}`);
+  }
+  try {
+    return JSON.stringify(opts, optionReplacer);
+  } catch (err) {
+    throw new InvalidOptionError(`invalid option \`${field}\`: ${err.message}`);
+  }
+}
+
+module.exports = { toJson, optionsJson };

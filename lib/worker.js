@@ -1,0 +1,193 @@
+'use strict';
+// BullMQ's Worker. The Rust engine fetches, locks, retries and stores; this class only
+// runs the processor for each job it is handed and reports how the attempt ended.
+const { EventEmitter } = require('node:events');
+const { NativeWorker } = require('./native');
+const { openQueue, jobFrom } = require('./queue');
+const { InvalidOptionError, UnrecoverableError, errorFor, native, nativeSync } = require('./errors');
+
+function asError(value) {
+  if (value instanceof Error) return value;
+  let text;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value);
+  } catch {
+    text = String(value);
+  }
+  return new Error(text === undefined ? String(value) : text);
+}
+
+function isUnrecoverable(err) {
+  return err instanceof UnrecoverableError || (err instanceof Error && err.name === 'UnrecoverableError');
+}
+
+class Worker extends EventEmitter {
+  /** Starts processing queue `name` with `processor(job, token, signal)` unless `autorun: false`. */
+  constructor(name, processor, opts = {}) {
+    super();
+    if (typeof processor !== 'function') {
+      throw new InvalidOptionError('invalid option `processor`: must be a function (job, token, signal) => Promise');
+    }
+    opts = opts || {};
+    openQueue(this, name, opts);
+    this.processor = processor;
+    this._running = new Map(); // job id -> { job, token, controller, result, error }
+    this._closing = null;
+    this._closed = false;
+    this._runPromise = null;
+    this._hooks = { onProgress: (job, progress) => this.emit('progress', job, progress) };
+    const autorun = opts.autorun !== false;
+    const engineOptions = JSON.stringify(opts, (key, value) =>
+      key === 'connection' || typeof value === 'function' ? undefined : value,
+    );
+    this._native = nativeSync(
+      () => new NativeWorker(this._ops, engineOptions, autorun, (delivery) => this._onDelivery(delivery)),
+    );
+    if (autorun) this._runPromise = this._untilClosed();
+  }
+
+  _untilClosed() {
+    return new Promise((resolve) => this.once('closed', resolve));
+  }
+
+  /** Starts a worker made with `autorun: false`; resolves when it closes. */
+  run() {
+    if (this._runPromise) {
+      return Promise.reject(new Error('Worker is already running.'));
+    }
+    this._runPromise = this._untilClosed();
+    this._native.run();
+    return this._runPromise;
+  }
+
+  /** True while the worker fetches jobs. */
+  isRunning() {
+    return this._runPromise !== null && !this._closing;
+  }
+
+  _onDelivery(text) {
+    const delivery = JSON.parse(text);
+    if (delivery.finished) for (const f of delivery.finished) this._onFinished(f);
+    if (delivery.events) for (const e of delivery.events) this._onEvent(e);
+    if (delivery.jobs) for (const record of delivery.jobs) this._start(record);
+  }
+
+  _start(record) {
+    const job = jobFrom(this, record, this._hooks);
+    const entry = { job, token: record.token, controller: new AbortController(), result: undefined, error: undefined };
+    this._running.set(job.id, entry);
+    this.emit('active', job, 'waiting');
+    let pending;
+    try {
+      pending = Promise.resolve(this.processor(job, entry.token, entry.controller.signal));
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (result) => this._settleCompleted(entry, result),
+      (err) => this._settleFailed(entry, err),
+    );
+  }
+
+  _settleCompleted(entry, result) {
+    let json;
+    try {
+      json = JSON.stringify(result);
+    } catch (err) {
+      return this._settleFailed(entry, new Error(`the return value is not serialisable to JSON: ${err.message}`));
+    }
+    entry.result = result === undefined ? null : result;
+    this._native.complete(String(entry.job.id), entry.token, json === undefined ? 'null' : json);
+  }
+
+  _settleFailed(entry, thrown) {
+    const err = asError(thrown);
+    if (entry.error === undefined) entry.error = err;
+    const stack = typeof err.stack === 'string' ? err.stack : null;
+    this._native.fail(String(entry.job.id), entry.token, err.message, stack, isUnrecoverable(err));
+  }
+
+  _onFinished(finished) {
+    const entry = this._running.get(finished.id);
+    if (!entry || entry.token !== finished.token) return;
+    this._running.delete(finished.id);
+    const job = entry.job;
+    job.attemptsMade = finished.attemptsMade;
+    switch (finished.status) {
+      case 'completed':
+        job.finishedOn = finished.finishedOn;
+        job.returnvalue = entry.result;
+        this.emit('completed', job, entry.result, 'active');
+        break;
+      case 'retrying':
+      case 'failed': {
+        const err = entry.error || new Error(finished.failedReason || 'job failed');
+        job.failedReason = err.message;
+        if (finished.status === 'failed') job.finishedOn = finished.finishedOn;
+        if (finished.status === 'retrying' && finished.delay > 0) job.delay = finished.delay;
+        this.emit('failed', job, err, 'active');
+        break;
+      }
+      case 'lockLost':
+        this._emitError(errorFor('ERR_LOCK_LOST', `job ${job.id} was taken over after its lock expired; its outcome was not stored`));
+        break;
+      default:
+        break;
+    }
+  }
+
+  _onEvent(event) {
+    switch (event.type) {
+      case 'drained':
+        this.emit('drained');
+        break;
+      case 'error':
+        this._emitError(errorFor(event.code, event.message));
+        break;
+      case 'stalled':
+        this.emit('stalled', event.jobId, 'active');
+        break;
+      case 'abort': {
+        const entry = this._running.get(event.jobId);
+        if (entry && entry.token === event.token) {
+          const reason = new Error(event.reason);
+          reason.name = event.reason.includes('timed out') ? 'TimeoutError' : 'AbortError';
+          if (entry.error === undefined) entry.error = reason;
+          entry.controller.abort(reason);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // 'error' without a listener would throw and kill the process; a worker must outlive
+  // Redis outages, so without listeners the error is only logged.
+  _emitError(err) {
+    if (this.listenerCount('error') > 0) {
+      this.emit('error', err);
+    } else {
+      console.error(`[ferroq] worker ${this.name}: ${err.message}`);
+    }
+  }
+
+  /** Stops fetching and waits for active jobs; `close(true)` aborts them and returns them to the queue. */
+  close(force = false) {
+    if (!this._closing) {
+      this._closing = native(this._native.close(Boolean(force))).then(() => {
+        this._closed = true;
+        for (const entry of this._running.values()) {
+          if (!entry.controller.signal.aborted) entry.controller.abort(new Error('worker closed'));
+        }
+        this._running.clear();
+        this.emit('closed');
+      });
+    } else if (force) {
+      this._native.close(true);
+    }
+    return this._closing;
+  }
+}
+
+module.exports = { Worker };

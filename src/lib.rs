@@ -1,0 +1,234 @@
+//! The napi binding: conversions, error mapping and the processor callback. No
+//! lifecycle logic lives here; it all sits in `ferroq-core`.
+#![deny(clippy::all)]
+
+use napi::bindgen_prelude::within_runtime_if_available;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Result, Status};
+use napi_derive::napi;
+
+use ferroq_core::connection::ConnectionSpec;
+use ferroq_core::events::{Delivery, JobSink};
+use ferroq_core::job::JobState;
+use ferroq_core::options::WorkerOptions;
+use ferroq_core::queue::{prepare_job, validate_queue_name, Queue};
+use ferroq_core::redis_store::RedisStore;
+use ferroq_core::store::Store;
+use ferroq_core::worker::{self, Outcome, WorkerHandle};
+
+/// The one place engine errors become JavaScript errors. The message starts with the
+/// stable code (`ERR_…: message`); the JS layer turns it into the matching subclass.
+fn js_error(err: ferroq_core::Error) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, format!("{}: {}", err.code(), err))
+}
+
+fn parse_json(field: &str, text: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| {
+        js_error(ferroq_core::Error::NotSerializable {
+            field: field.into(),
+            reason: e.to_string(),
+        })
+    })
+}
+
+fn states(types: &[String]) -> Result<Vec<JobState>> {
+    types
+        .iter()
+        .map(|t| JobState::parse(t).map_err(js_error))
+        .collect()
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// Queue operations over one Redis connection.
+#[napi]
+pub struct NativeQueue {
+    queue: Queue<RedisStore>,
+}
+
+#[napi]
+impl NativeQueue {
+    /// `connection` is JSON: a URL string or `{host, port, …}`.
+    #[napi(constructor)]
+    pub fn new(connection: String, prefix: String, name: String) -> Result<Self> {
+        validate_queue_name(&name).map_err(js_error)?;
+        let spec =
+            ConnectionSpec::from_json(&parse_json("connection", &connection)?).map_err(js_error)?;
+        let store = within_runtime_if_available(|| RedisStore::new(&spec, &prefix, &name))
+            .map_err(js_error)?;
+        Ok(Self {
+            queue: Queue::new(store),
+        })
+    }
+
+    /// Adds jobs atomically; `jobs` is JSON `[[name, dataJson, optsJson], …]`.
+    /// Resolves to a JSON array of the stored jobs.
+    #[napi]
+    pub async fn add(&self, jobs: String) -> Result<String> {
+        let triples: Vec<(String, String, String)> = serde_json::from_str(&jobs)
+            .map_err(|e| napi::Error::from_reason(format!("ERR_INTERNAL: bad add batch: {e}")))?;
+        let prepared = triples
+            .iter()
+            .map(|(name, data, opts)| prepare_job(name, data, opts))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(js_error)?;
+        let records = self.queue.add(prepared).await.map_err(js_error)?;
+        Ok(to_json(&records))
+    }
+
+    /// Resolves to the job as JSON, or null.
+    #[napi]
+    pub async fn get_job(&self, id: String) -> Result<Option<String>> {
+        let job = self.queue.get_job(&id).await.map_err(js_error)?;
+        Ok(job.map(|j| j.to_json()))
+    }
+
+    #[napi]
+    pub async fn get_state(&self, id: String) -> Result<String> {
+        let state = self.queue.store().get_state(&id).await.map_err(js_error)?;
+        Ok(state.as_str().to_string())
+    }
+
+    #[napi]
+    pub async fn counts(&self, types: Vec<String>) -> Result<Vec<f64>> {
+        let states = states(&types)?;
+        let counts = self.queue.store().counts(&states).await.map_err(js_error)?;
+        Ok(counts.into_iter().map(|c| c as f64).collect())
+    }
+
+    /// Resolves to a JSON array of jobs.
+    #[napi]
+    pub async fn get_jobs(
+        &self,
+        types: Vec<String>,
+        start: i64,
+        end: i64,
+        asc: bool,
+    ) -> Result<String> {
+        let states = states(&types)?;
+        let jobs = self
+            .queue
+            .get_jobs(&states, start, end, asc)
+            .await
+            .map_err(js_error)?;
+        Ok(to_json(&jobs))
+    }
+
+    #[napi]
+    pub async fn update_progress(&self, id: String, progress: String) -> Result<()> {
+        parse_json("progress", &progress)?;
+        self.queue
+            .store()
+            .update_progress(&id, &progress)
+            .await
+            .map_err(js_error)
+    }
+
+    /// Resolves to the number of log lines.
+    #[napi]
+    pub async fn add_log(&self, id: String, line: String) -> Result<f64> {
+        let count = self
+            .queue
+            .store()
+            .add_log(&id, &line)
+            .await
+            .map_err(js_error)?;
+        Ok(count as f64)
+    }
+
+    /// Resolves to JSON `{logs, count}`.
+    #[napi]
+    pub async fn logs(&self, id: String, start: i64, end: i64, asc: bool) -> Result<String> {
+        let (logs, count) = self
+            .queue
+            .store()
+            .logs(&id, start, end, asc)
+            .await
+            .map_err(js_error)?;
+        Ok(to_json(
+            &serde_json::json!({ "logs": logs, "count": count }),
+        ))
+    }
+}
+
+/// Delivers batches to the JavaScript wrapper as one JSON string per crossing.
+struct JsSink {
+    on_delivery: ThreadsafeFunction<String, (), String, Status, false>,
+}
+
+impl JobSink for JsSink {
+    fn deliver(&self, delivery: Delivery) {
+        self.on_delivery
+            .call(delivery.to_json(), ThreadsafeFunctionCallMode::NonBlocking);
+    }
+}
+
+/// A running worker loop. The JS wrapper runs the processor and reports back with
+/// `complete` / `fail`.
+#[napi]
+pub struct NativeWorker {
+    handle: WorkerHandle,
+}
+
+#[napi]
+impl NativeWorker {
+    #[napi(
+        constructor,
+        ts_args_type = "queue: NativeQueue, options: string, autorun: boolean, onDelivery: (delivery: string) => void"
+    )]
+    pub fn new(
+        queue: &NativeQueue,
+        options: String,
+        autorun: bool,
+        on_delivery: ThreadsafeFunction<String, (), String, Status, false>,
+    ) -> Result<Self> {
+        let options = WorkerOptions::from_json(&parse_json("opts", &options)?).map_err(js_error)?;
+        let store = queue.queue.store().clone();
+        let handle = within_runtime_if_available(|| {
+            worker::spawn(store, options, autorun, JsSink { on_delivery })
+        });
+        Ok(Self { handle })
+    }
+
+    /// The attempt `token` of job `id` completed with `returnvalue` (JSON text).
+    #[napi]
+    pub fn complete(&self, id: String, token: String, returnvalue: String) {
+        self.handle
+            .complete(id, token, Outcome::Completed { returnvalue });
+    }
+
+    /// The attempt `token` of job `id` failed.
+    #[napi]
+    pub fn fail(
+        &self,
+        id: String,
+        token: String,
+        message: String,
+        stack: Option<String>,
+        unrecoverable: bool,
+    ) {
+        self.handle.complete(
+            id,
+            token,
+            Outcome::Failed {
+                message,
+                stack,
+                unrecoverable,
+            },
+        );
+    }
+
+    /// Starts fetching (workers created with `autorun: false`).
+    #[napi]
+    pub fn run(&self) {
+        self.handle.run();
+    }
+
+    /// Resolves once the worker stopped (see `WorkerHandle::close`).
+    #[napi]
+    pub async fn close(&self, force: bool) {
+        self.handle.close(force).await;
+    }
+}
