@@ -1,0 +1,381 @@
+// The public surface of ferroq: BullMQ's API, typed. Hand-written; the generated
+// binding.d.ts is internal.
+import { EventEmitter } from 'events';
+
+/** States a job can be in (BullMQ's `JobState`). */
+export type JobState =
+  | 'completed'
+  | 'failed'
+  | 'active'
+  | 'delayed'
+  | 'prioritized'
+  | 'waiting'
+  | 'waiting-children';
+
+/** State names the getters accept (BullMQ's `JobType`). */
+export type JobType = JobState | 'paused' | 'repeat' | 'wait';
+
+/** Progress a processor reports: a number (percentage) or any JSON value. */
+export type JobProgress = string | boolean | number | object;
+
+/** A Redis address: host, port, credentials, database, TLS. Other ioredis settings are accepted and ignored. */
+export interface RedisConnectionOptions {
+  /** A `redis://` or `rediss://` URL; wins over the other fields. */
+  url?: string;
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls?: boolean | object;
+  [setting: string]: unknown;
+}
+
+/** An ioredis client, as BullMQ users pass it: its `options` are used. */
+export interface RedisClientLike {
+  options: object;
+  connect(...args: any[]): any;
+}
+
+/** Where Redis is: a URL, an options object or an ioredis client. Default: `REDIS_URL`, else `redis://127.0.0.1:6379`. */
+export type ConnectionOptions = string | RedisConnectionOptions | RedisClientLike;
+
+/** Retry backoff: `fixed` waits `delay` ms, `exponential` waits `2^(attempt-1) · delay` ms; `jitter` (0…1) randomises. */
+export interface BackoffOptions {
+  type: 'fixed' | 'exponential' | (string & {});
+  delay?: number;
+  jitter?: number;
+}
+
+/** What to keep of finished jobs: at most `count` jobs, none older than `age` seconds. */
+export interface KeepJobs {
+  age?: number;
+  count?: number;
+  limit?: number;
+}
+
+/** Options a queue applies to every job (`defaultJobOptions`). */
+export interface DefaultJobOptions {
+  /** Creation time in ms since the epoch (default: now). */
+  timestamp?: number;
+  /** 1 (highest) … 2 097 152; jobs without priority run before prioritized ones. */
+  priority?: number;
+  /** Milliseconds to wait before the job can run. */
+  delay?: number;
+  /** Total number of attempts (default 1). */
+  attempts?: number;
+  /** Wait between attempts: ms (fixed) or {type, delay, jitter}. */
+  backoff?: number | BackoffOptions;
+  /** Put the job first in line instead of last. */
+  lifo?: boolean;
+  /** Remove on completion: true, a number of jobs to keep, or {count, age}. */
+  removeOnComplete?: boolean | number | KeepJobs;
+  /** Remove on final failure: true, a number of jobs to keep, or {count, age}. */
+  removeOnFail?: boolean | number | KeepJobs;
+  /** Accepted for compatibility; not yet enforced. */
+  keepLogs?: number;
+  /** Accepted for compatibility; ferroq keeps the last 10 stack traces. */
+  stackTraceLimit?: number;
+  /** Accepted for compatibility; not yet enforced. */
+  sizeLimit?: number;
+}
+
+/** Options of one job (BullMQ's `BaseJobOptions`). */
+export interface BaseJobOptions extends DefaultJobOptions {
+  /** A custom id: a non-empty string, not an integer, without ':'. Adding an existing id returns the existing job. */
+  jobId?: string;
+  /** Accepted for compatibility; job schedulers come later. */
+  repeat?: { pattern?: string; every?: number; limit?: number; [option: string]: unknown };
+  repeatJobKey?: string;
+  /** Accepted for compatibility; flows come later. */
+  parent?: { id: string; queue: string };
+}
+
+/** Options of `queue.add` (BullMQ's `JobsOptions`). */
+export interface JobsOptions extends BaseJobOptions {
+  /** Per-attempt time limit in ms: the attempt fails with a timeout error and the processor's AbortSignal fires. */
+  timeout?: number;
+  /** Accepted for compatibility; deduplication comes later. */
+  deduplication?: { id: string; ttl?: number };
+  /** Accepted for compatibility; deduplication comes later. */
+  debounce?: { id: string; ttl?: number };
+  failParentOnFailure?: boolean;
+  ignoreDependencyOnFailure?: boolean;
+  removeDependencyOnFailure?: boolean;
+}
+
+/** Options shared by Queue and Worker. */
+export interface QueueBaseOptions {
+  connection?: ConnectionOptions;
+  /** Key prefix (default `ferroq`). */
+  prefix?: string;
+  skipVersionCheck?: boolean;
+}
+
+export interface QueueOptions extends QueueBaseOptions {
+  defaultJobOptions?: DefaultJobOptions;
+  streams?: { events: { maxLen: number } };
+}
+
+export interface WorkerOptions extends QueueBaseOptions {
+  /** Jobs processed at once (default 1). */
+  concurrency?: number;
+  /** Start processing at once (default true); else call `run()`. */
+  autorun?: boolean;
+  /** Lock lifetime in ms (default 30 000); renewed by the engine every `lockRenewTime`. */
+  lockDuration?: number;
+  /** Lock renewal period in ms (default lockDuration / 2). */
+  lockRenewTime?: number;
+  /** How often stalled jobs are looked for, in ms (default 30 000). */
+  stalledInterval?: number;
+  /** Stalls a job survives before it fails (default 1). */
+  maxStalledCount?: number;
+  /** Longest wait for new jobs in one blocking call, in seconds (default 5). */
+  drainDelay?: number;
+  removeOnComplete?: KeepJobs | boolean | number;
+  removeOnFail?: KeepJobs | boolean | number;
+  /** Worker name (informational). */
+  name?: string;
+  /** Accepted for compatibility; the rate limiter comes later. */
+  limiter?: { max: number; duration: number };
+  skipStalledCheck?: boolean;
+  skipLockRenewal?: boolean;
+  runRetryDelay?: number;
+}
+
+/** A job's log lines and their total count. */
+export interface JobLogs {
+  logs: string[];
+  count: number;
+}
+
+/** A stored job as JSON. */
+export interface JobJson {
+  id: string;
+  name: string;
+  data: any;
+  opts: JobsOptions;
+  progress: JobProgress;
+  returnvalue: any;
+  failedReason?: string;
+  stacktrace: string[];
+  attemptsMade: number;
+  stalledCounter: number;
+  timestamp: number;
+  processedOn?: number;
+  finishedOn?: number;
+  delay: number;
+  priority: number;
+  queueQualifiedName: string;
+}
+
+export declare class Job<DataType = any, ReturnType = any, NameType extends string = string> {
+  /** The job's id (generated ids are increasing integers, as strings). */
+  id?: string;
+  name: NameType;
+  data: DataType;
+  opts: JobsOptions;
+  progress: JobProgress;
+  returnvalue: ReturnType;
+  failedReason: string;
+  stacktrace: string[];
+  /** Attempts that ended (completed or failed). */
+  attemptsMade: number;
+  /** Times the job was recovered after its worker stopped renewing its lock. */
+  stalledCounter: number;
+  /** When the job was created (ms since the epoch). */
+  timestamp: number;
+  /** When the latest attempt started. */
+  processedOn?: number;
+  /** When the job completed or failed for good. */
+  finishedOn?: number;
+  delay: number;
+  priority: number;
+  /** The lock token of the running attempt (inside a worker). */
+  token?: string;
+  queueName: string;
+  queueQualifiedName: string;
+
+  /** Stores progress and emits `progress` on the worker running the job. */
+  updateProgress(progress: JobProgress): Promise<void>;
+  /** Appends a line to the job's log; resolves to the number of lines. */
+  log(logRow: string): Promise<number>;
+  /** The job's current state, or 'unknown' when it no longer exists. */
+  getState(): Promise<JobState | 'unknown'>;
+  /** True when the job completed. */
+  isCompleted(): Promise<boolean>;
+  /** True when the job failed for good. */
+  isFailed(): Promise<boolean>;
+  /** True while a worker processes the job. */
+  isActive(): Promise<boolean>;
+  /** True when the job waits to be processed. */
+  isWaiting(): Promise<boolean>;
+  /** True when the job waits for its delay or retry backoff. */
+  isDelayed(): Promise<boolean>;
+  /** True when the job waits in priority order. */
+  isPrioritized(): Promise<boolean>;
+  /** A plain-object snapshot. */
+  toJSON(): JobJson;
+}
+
+/** The worker's processor: runs one job, resolves to its result. */
+export type Processor<DataType = any, ResultType = any, NameType extends string = string> = (
+  job: Job<DataType, ResultType, NameType>,
+  token?: string,
+  signal?: AbortSignal,
+) => Promise<ResultType>;
+
+type ExtractData<T> = T extends Job<infer D, any, any> ? D : T;
+type ExtractResult<T, R> = T extends Job<any, infer R2, any> ? R2 : R;
+type ExtractName<T, N extends string> = T extends Job<any, any, infer N2> ? N2 : N;
+
+export interface QueueListener<DataType = any, ResultType = any, NameType extends string = string> {
+  /** A job was added by this Queue instance. */
+  waiting: (job: Job<DataType, ResultType, NameType>) => void;
+  error: (err: Error) => void;
+}
+
+export declare class Queue<
+  DataTypeOrJob = any,
+  DefaultResultType = any,
+  DefaultNameType extends string = string,
+  DataType = ExtractData<DataTypeOrJob>,
+  ResultType = ExtractResult<DataTypeOrJob, DefaultResultType>,
+  NameType extends string = ExtractName<DataTypeOrJob, DefaultNameType>,
+> extends EventEmitter {
+  readonly name: string;
+  readonly opts: QueueOptions;
+  /** Opens queue `name`; nothing connects until the first call. */
+  constructor(name: string, opts?: QueueOptions);
+  /** The queue's default job options. */
+  get defaultJobOptions(): JobsOptions;
+  /** Adds a job; an existing custom `jobId` resolves to the existing job. */
+  add(name: NameType, data: DataType, opts?: JobsOptions): Promise<Job<DataType, ResultType, NameType>>;
+  /** Adds many jobs atomically in one round trip. */
+  addBulk(
+    jobs: { name: NameType; data: DataType; opts?: JobsOptions }[],
+  ): Promise<Job<DataType, ResultType, NameType>[]>;
+  /** The job with this id, or undefined. */
+  getJob(jobId: string): Promise<Job<DataType, ResultType, NameType> | undefined>;
+  /** The state of a job, or 'unknown'. */
+  getJobState(jobId: string): Promise<JobState | 'unknown'>;
+  /** Counts per state (all states when none is named). */
+  getJobCounts(...types: JobType[]): Promise<{ [index: string]: number }>;
+  /** Total number of jobs in the given states. */
+  getJobCountByTypes(...types: JobType[]): Promise<number>;
+  /** Jobs waiting to run: waiting, delayed, prioritized and paused. */
+  count(): Promise<number>;
+  /** Number of completed jobs. */
+  getCompletedCount(): Promise<number>;
+  /** Number of failed jobs. */
+  getFailedCount(): Promise<number>;
+  /** Number of delayed jobs. */
+  getDelayedCount(): Promise<number>;
+  /** Number of active jobs. */
+  getActiveCount(): Promise<number>;
+  /** Number of waiting jobs. */
+  getWaitingCount(): Promise<number>;
+  /** Number of prioritized jobs. */
+  getPrioritizedCount(): Promise<number>;
+  /** Jobs in the given states, each state's range start..end (inclusive), newest first unless `asc`. */
+  getJobs(
+    types?: JobType[] | JobType,
+    start?: number,
+    end?: number,
+    asc?: boolean,
+  ): Promise<Job<DataType, ResultType, NameType>[]>;
+  /** Waiting jobs, oldest first. */
+  getWaiting(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
+  /** Active jobs. */
+  getActive(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
+  /** Delayed jobs, soonest first. */
+  getDelayed(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
+  /** Prioritized jobs, in run order. */
+  getPrioritized(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
+  /** Completed jobs, newest first. */
+  getCompleted(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
+  /** Failed jobs, newest first. */
+  getFailed(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
+  /** A job's log lines start..end (inclusive) and their count. */
+  getJobLogs(jobId: string, start?: number, end?: number, asc?: boolean): Promise<JobLogs>;
+  /** Closes the queue. */
+  close(): Promise<void>;
+
+  on<U extends keyof QueueListener<DataType, ResultType, NameType>>(
+    event: U,
+    listener: QueueListener<DataType, ResultType, NameType>[U],
+  ): this;
+  once<U extends keyof QueueListener<DataType, ResultType, NameType>>(
+    event: U,
+    listener: QueueListener<DataType, ResultType, NameType>[U],
+  ): this;
+}
+
+export interface WorkerListener<DataType = any, ResultType = any, NameType extends string = string> {
+  /** A job started. */
+  active: (job: Job<DataType, ResultType, NameType>, prev: string) => void;
+  /** A job completed; its result is stored. */
+  completed: (job: Job<DataType, ResultType, NameType>, result: ResultType, prev: string) => void;
+  /** An attempt failed (retried or final: see `job.attemptsMade` and `job.opts.attempts`). */
+  failed: (job: Job<DataType, ResultType, NameType> | undefined, error: Error, prev: string) => void;
+  /** A running job reported progress. */
+  progress: (job: Job<DataType, ResultType, NameType>, progress: JobProgress) => void;
+  /** The queue ran out of waiting jobs. */
+  drained: () => void;
+  /** A stalled job (its worker stopped renewing its lock) went back to waiting. */
+  stalled: (jobId: string, prev: string) => void;
+  /** A recoverable problem (Redis unreachable, a lost lock); the worker keeps going. */
+  error: (failedReason: Error) => void;
+  /** The worker stopped. */
+  closed: () => void;
+}
+
+export declare class Worker<DataType = any, ResultType = any, NameType extends string = string> extends EventEmitter {
+  readonly name: string;
+  readonly opts: WorkerOptions;
+  /** Starts processing queue `name` (unless `autorun: false`). */
+  constructor(
+    name: string,
+    processor: Processor<DataType, ResultType, NameType>,
+    opts?: WorkerOptions,
+  );
+  /** Starts a worker created with `autorun: false`; resolves when it closes. */
+  run(): Promise<void>;
+  /** True while the worker fetches jobs. */
+  isRunning(): boolean;
+  /** Stops: waits for active jobs; `close(true)` aborts them (AbortSignal) and returns them to the queue. */
+  close(force?: boolean): Promise<void>;
+
+  on<U extends keyof WorkerListener<DataType, ResultType, NameType>>(
+    event: U,
+    listener: WorkerListener<DataType, ResultType, NameType>[U],
+  ): this;
+  once<U extends keyof WorkerListener<DataType, ResultType, NameType>>(
+    event: U,
+    listener: WorkerListener<DataType, ResultType, NameType>[U],
+  ): this;
+  off<U extends keyof WorkerListener<DataType, ResultType, NameType>>(
+    event: U,
+    listener: WorkerListener<DataType, ResultType, NameType>[U],
+  ): this;
+}
+
+/** Thrown by a processor: the job fails at once, whatever attempts remain. */
+export declare class UnrecoverableError extends Error {
+  constructor(message?: string);
+}
+
+/** Base class of ferroq's errors; `code` is stable. */
+export declare class FerroqError extends Error {
+  readonly code: string;
+}
+/** `ERR_INVALID_OPTION`: an option or argument broke a rule; nothing changed. */
+export declare class InvalidOptionError extends FerroqError {}
+/** `ERR_NOT_SERIALIZABLE`: a value cannot be stored as JSON. */
+export declare class NotSerializableError extends FerroqError {}
+/** `ERR_CONNECTION`: Redis could not be reached in time. */
+export declare class ConnectionError extends FerroqError {}
+/** `ERR_JOB_NOT_FOUND`: the job does not exist. */
+export declare class JobNotFoundError extends FerroqError {}
+/** `ERR_CLOSED`: the queue or worker is closed. */
+export declare class ClosedError extends FerroqError {}
