@@ -1,0 +1,77 @@
+// Where Redis is, and what happens when it is not there.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { RedisServer, freePort, waitFor } from './helpers/redis.mjs';
+
+const require = createRequire(import.meta.url);
+const { Queue, Worker, ConnectionError } = require('../index.js');
+
+let redis;
+let seq = 0;
+const fresh = () => `conn-${process.pid}-${++seq}`;
+const closing = [];
+const track = (x) => (closing.push(x), x);
+
+before(async () => { redis = await RedisServer.start(); });
+after(async () => {
+  for (const x of closing.reverse()) await x.close().catch(() => {});
+  await redis.stop();
+});
+
+test('object, URL and REDIS_URL connections reach the same server', async () => {
+  const name = fresh();
+  const byObject = track(new Queue(name, { connection: { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null } }));
+  await byObject.add('a', {});
+  const saved = process.env.REDIS_URL;
+  process.env.REDIS_URL = redis.url;
+  try {
+    const byEnv = track(new Queue(name));
+    await byEnv.add('b', {});
+  } finally {
+    if (saved === undefined) delete process.env.REDIS_URL; else process.env.REDIS_URL = saved;
+  }
+  const byUrl = track(new Queue(name, { connection: redis.url }));
+  assert.equal((await byUrl.getJobCounts('waiting')).waiting, 2);
+});
+
+test('add rejects with ERR_CONNECTION in bounded time when Redis is unreachable (no fallback)', async () => {
+  const deadPort = await freePort();
+  const queue = track(new Queue(fresh(), { connection: `redis://127.0.0.1:${deadPort}` }));
+  const started = Date.now();
+  await assert.rejects(queue.add('x', {}), (err) => {
+    assert.ok(err instanceof ConnectionError, `got ${err && err.name}: ${err && err.message}`);
+    assert.equal(err.code, 'ERR_CONNECTION');
+    return true;
+  });
+  assert.ok(Date.now() - started < 15000, `took ${Date.now() - started} ms`);
+});
+
+test('a worker survives Redis going away, reports errors, and resumes after restart', async () => {
+  const server = await RedisServer.start();
+  try {
+    const name = fresh();
+    const connection = server.url;
+    const queue = track(new Queue(name, { connection }));
+    const done = [];
+    const worker = track(new Worker(name, async (job) => job.data.n, { connection, drainDelay: 1 }));
+    const errors = [];
+    worker.on('error', (err) => errors.push(err));
+    worker.on('completed', (job) => done.push(job.data.n));
+    await queue.add('before', { n: 1 });
+    await waitFor(() => done.includes(1), { what: 'first job' });
+
+    await server.kill();
+    await waitFor(() => errors.length > 0, { timeoutMs: 15000, what: 'worker error event' });
+    assert.ok(errors.every((e) => e instanceof Error && typeof e.code === 'string'));
+
+    await server.restart();
+    await waitFor(async () => {
+      try { await queue.add('after', { n: 2 }); return true; } catch { return false; }
+    }, { timeoutMs: 15000, what: 'add after restart' });
+    await waitFor(() => done.includes(2), { timeoutMs: 20000, what: 'job after restart' });
+    await worker.close();
+  } finally {
+    await server.stop();
+  }
+});

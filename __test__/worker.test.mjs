@@ -1,0 +1,156 @@
+// Worker behaviour over time: delays, backoff gaps, concurrency, timeouts, close, drained.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { RedisServer, waitFor } from './helpers/redis.mjs';
+
+const require = createRequire(import.meta.url);
+const { Queue, Worker } = require('../index.js');
+
+let redis;
+let seq = 0;
+const fresh = () => `worker-${process.pid}-${++seq}`;
+const closing = [];
+const track = (x) => (closing.push(x), x);
+
+before(async () => { redis = await RedisServer.start(); });
+after(async () => {
+  for (const x of closing.reverse()) await x.close().catch(() => {});
+  await redis.stop();
+});
+
+function setup(workerOpts = {}) {
+  const name = fresh();
+  const connection = redis.url;
+  const queue = track(new Queue(name, { connection }));
+  const start = (processor, opts = {}) =>
+    track(new Worker(name, processor, { connection, ...workerOpts, ...opts }));
+  return { name, connection, queue, start };
+}
+
+test('a delayed job waits for its delay, in the delayed state', async () => {
+  const { queue, start } = setup();
+  const job = await queue.add('later', {}, { delay: 600 });
+  assert.equal(await queue.getJobState(job.id), 'delayed');
+  assert.equal((await queue.getJobCounts('delayed')).delayed, 1);
+  const worker = start(async () => 'done');
+  const completed = new Promise((r) => worker.on('completed', r));
+  await completed;
+  const stored = await queue.getJob(job.id);
+  assert.ok(stored.processedOn - stored.timestamp >= 600, `ran after ${stored.processedOn - stored.timestamp} ms`);
+  assert.equal(stored.delay, 600);
+});
+
+test('fixed and exponential backoff space the attempts', async () => {
+  const { queue, start } = setup();
+  const fixed = await queue.add('fixed', {}, { attempts: 3, backoff: 300 });
+  const expo = await queue.add('expo', {}, { attempts: 3, backoff: { type: 'exponential', delay: 200 } });
+  const starts = { [fixed.id]: [], [expo.id]: [] };
+  const worker = start(async (job) => {
+    starts[job.id].push(Date.now());
+    if (job.attemptsMade < 2) throw new Error(`attempt ${job.attemptsMade + 1}`);
+    return 'ok';
+  }, { concurrency: 2 });
+  const retried = [];
+  worker.on('failed', async (job) => retried.push([job.id, await job.getState()]));
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 2, { what: 'both complete' });
+  const gaps = (t) => t.slice(1).map((x, i) => x - t[i]);
+  const [f1, f2] = gaps(starts[fixed.id]);
+  assert.ok(f1 >= 300 && f2 >= 300, `fixed gaps ${f1}, ${f2}`);
+  const [e1, e2] = gaps(starts[expo.id]);
+  assert.ok(e1 >= 200 && e2 >= 400, `exponential gaps ${e1}, ${e2}`);
+  assert.ok(retried.some(([, state]) => state === 'delayed'), 'a retry with backoff waits in delayed');
+  assert.equal((await queue.getJob(fixed.id)).attemptsMade, 3);
+});
+
+test('concurrency caps the jobs running at once, and is reached', async () => {
+  const { queue, start } = setup();
+  await queue.addBulk(Array.from({ length: 12 }, (_, i) => ({ name: 'c', data: { i } })));
+  let running = 0;
+  let peak = 0;
+  const worker = start(async () => {
+    running += 1;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setTimeout(r, 60));
+    running -= 1;
+  }, { concurrency: 4 });
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 12, { what: '12 completed' });
+  assert.equal(peak, 4);
+  await worker.close();
+});
+
+test('timeout fails the attempt and fires the AbortSignal; the retry can succeed', async () => {
+  const { queue, start } = setup();
+  const job = await queue.add('slow', {}, { timeout: 150, attempts: 2 });
+  let aborted = null;
+  const worker = start(async (j, token, signal) => {
+    if (j.attemptsMade === 0) {
+      await new Promise((resolve) => signal.addEventListener('abort', () => {
+        aborted = signal.reason;
+        resolve();
+      }));
+      return 'too late';
+    }
+    return 'second time';
+  });
+  const failures = [];
+  worker.on('failed', (j, err) => failures.push(err.message));
+  await waitFor(async () => (await queue.getJobState(job.id)) === 'completed', { what: 'retry completes' });
+  assert.ok(aborted instanceof Error, 'signal fired with a reason');
+  assert.match(failures[0], /timed out after 150 ms/);
+  const stored = await queue.getJob(job.id);
+  assert.equal(stored.returnvalue, 'second time');
+  assert.match(stored.failedReason, /timed out/);
+});
+
+test('close() waits for active jobs to finish and be stored', async () => {
+  const { queue, start } = setup();
+  const job = await queue.add('long', {});
+  let began;
+  const started = new Promise((r) => { began = r; });
+  const worker = start(async () => {
+    began();
+    await new Promise((r) => setTimeout(r, 300));
+    return 'finished';
+  });
+  await started;
+  const events = [];
+  worker.on('completed', () => events.push('completed'));
+  worker.on('closed', () => events.push('closed'));
+  await worker.close();
+  assert.deepEqual(events, ['completed', 'closed']);
+  assert.equal(await queue.getJobState(job.id), 'completed');
+});
+
+test('close(true) aborts active jobs and leaves them to be retried', async () => {
+  const { queue, start } = setup();
+  const job = await queue.add('stuck', {}, { attempts: 1 });
+  let signalSeen;
+  const started = new Promise((r) => { signalSeen = r; });
+  const first = start(async (j, token, signal) => {
+    signalSeen(signal);
+    await new Promise(() => {}); // never settles on its own
+  });
+  const signal = await started;
+  await first.close(true);
+  assert.equal(signal.aborted, true);
+  assert.equal(await queue.getJobState(job.id), 'waiting');
+  const second = start(async () => 'picked up again');
+  await waitFor(async () => (await queue.getJobState(job.id)) === 'completed', { what: 'second worker completes it' });
+  assert.equal((await queue.getJob(job.id)).returnvalue, 'picked up again');
+  await second.close();
+});
+
+test('drained fires when the queue runs empty; autorun:false waits for run()', async () => {
+  const { queue, start } = setup();
+  await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+  const worker = start(async () => 'x', { autorun: false });
+  const drained = new Promise((r) => worker.once('drained', r));
+  assert.equal((await queue.getJobCounts('waiting')).waiting, 2);
+  assert.equal(worker.isRunning(), false);
+  const running = worker.run();
+  await drained;
+  assert.equal((await queue.getJobCounts('completed')).completed, 2);
+  await worker.close();
+  await running;
+});
