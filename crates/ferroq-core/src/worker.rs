@@ -208,7 +208,14 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 break;
             }
             tokio::select! {
-                Some(command) = self.inbox.recv() => self.on_command(command),
+                Some(command) = self.inbox.recv() => {
+                    self.on_command(command);
+                    // Outcomes of one JavaScript tick arrive together: take them all
+                    // before the next store call, so they share its round trip.
+                    while let Ok(command) = self.inbox.try_recv() {
+                        self.on_command(command);
+                    }
+                }
                 Some(report) = renewal_rx.recv() => self.on_renewal(report),
                 done = join_opt(&mut self.in_flight) => match done {
                     Some((sent, fetched, result)) => self.on_cycle(sent, fetched, result),
@@ -338,9 +345,8 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         let Some(job) = self.active.remove(&id) else {
             return;
         };
-        if let Ok(mut held) = self.held.lock() {
-            held.remove(&id);
-        }
+        // The lock stays held (and renewed) until the outcome is stored: a Redis outage
+        // longer than the lock must not hand a finished job to another worker.
         if let Some(timer) = &job.timeout {
             timer.abort();
         }
@@ -422,6 +428,13 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         };
         self.failures = 0;
         let mut delivery = Delivery::default();
+        if let Ok(mut held) = self.held.lock() {
+            for pending in &sent {
+                if held.get(&pending.item.id) == Some(&pending.item.token) {
+                    held.remove(&pending.item.id);
+                }
+            }
+        }
         for (pending, ok) in sent.into_iter().zip(result.finished_ok) {
             let mut report = pending.report;
             if !ok {
