@@ -154,3 +154,17 @@ test('drained fires when the queue runs empty; autorun:false waits for run()', a
   await worker.close();
   await running;
 });
+
+test('one bulk add wakes every idle worker, not just one', async () => {
+  const { queue, start } = setup();
+  const perWorker = [0, 0];
+  const workers = [0, 1].map((w) => start(async () => {
+    perWorker[w] += 1;
+    await new Promise((r) => setTimeout(r, 250));
+  }));
+  // Both idle and blocked in Redis before the jobs arrive.
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('drained', r))));
+  await queue.addBulk(Array.from({ length: 6 }, () => ({ name: 'w', data: {} })));
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 6, { what: '6 completed' });
+  assert.ok(perWorker[0] >= 2 && perWorker[1] >= 2, `jobs per worker: ${perWorker}`);
+});

@@ -52,6 +52,9 @@ pub struct CycleRequest {
     /// Lock token for the jobs taken by this call.
     pub token: String,
     pub lock_duration: u64,
+    /// The worker was just woken by a producer's signal: if jobs remain after this
+    /// call, signal again so the next idle worker wakes too.
+    pub pass_on_wakeup: bool,
 }
 
 #[derive(Debug, Default)]

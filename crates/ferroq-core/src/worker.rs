@@ -124,6 +124,7 @@ pub fn spawn<S: Store, K: JobSink>(
         blocking: None,
         want_fetch: true,
         drained: false,
+        woken: true,
         next_delayed: None,
         retry_at: None,
         failures: 0,
@@ -157,6 +158,8 @@ struct WorkerLoop<S: Store, K: JobSink> {
     want_fetch: bool,
     /// `drained` was emitted and no job was taken since.
     drained: bool,
+    /// Woken by a producer's signal (or just started); the next fetch passes it on.
+    woken: bool,
     next_delayed: Option<Instant>,
     /// After a failed store call: when to try again.
     retry_at: Option<Instant>,
@@ -226,6 +229,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                         self.on_error(err);
                     }
                     self.want_fetch = true;
+                    self.woken = true;
                 }
                 _ = sleep_opt(self.next_delayed) => {
                     self.next_delayed = None;
@@ -287,6 +291,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             fetch,
             token: format!("{}:{}", self.worker_id, self.fetch_seq),
             lock_duration: self.options.lock_duration,
+            pass_on_wakeup: fetch > 0 && std::mem::take(&mut self.woken),
         };
         let store = self.store.clone();
         self.in_flight = Some(tokio::spawn(async move {

@@ -26,6 +26,7 @@ fn fetch(n: u32, token: &str) -> CycleRequest {
         fetch: n,
         token: token.into(),
         lock_duration: 30_000,
+        pass_on_wakeup: false,
     }
 }
 

@@ -223,6 +223,7 @@ impl Store for RedisStore {
             .arg(request.fetch.min(MAX_BATCH as u32))
             .arg(&request.token)
             .arg(request.lock_duration)
+            .arg(if request.pass_on_wakeup { "1" } else { "0" })
             .arg(request.finished.len());
         for item in &request.finished {
             inv.arg(&item.id).arg(&item.token);

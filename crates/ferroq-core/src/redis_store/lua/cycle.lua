@@ -6,7 +6,8 @@
   KEYS[8] completed  KEYS[9] failed
   ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] now (ms)
   ARGV[4] jobs to take     ARGV[5] lock token for them   ARGV[6] lock duration (ms)
-  ARGV[7] number of finished jobs, then 9 per job:
+  ARGV[7] '1' when the worker was just woken by the marker (pass the wake-up on)
+  ARGV[8] number of finished jobs, then 9 per job:
           id, token, kind ('c' completed | 'r' retry | 'f' failed),
           value (returnvalue JSON for 'c', failed reason otherwise),
           stacktrace JSON, attemptsMade, retry delay (ms),
@@ -25,7 +26,8 @@ local now = tonumber(ARGV[3])
 local fetchCount = tonumber(ARGV[4])
 local token = ARGV[5]
 local lockDuration = tonumber(ARGV[6])
-local finishCount = tonumber(ARGV[7])
+local passOn = ARGV[7] == '1'
+local finishCount = tonumber(ARGV[8])
 local FIELDS = 9
 local waitKey, prioritizedKey, seqKey, delayedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local activeKey, locksKey, markerKey = KEYS[5], KEYS[6], KEYS[7]
@@ -67,7 +69,7 @@ end
 local flags = {}
 if finishCount > 0 then
   local ids = {}
-  for i = 0, finishCount - 1 do ids[#ids + 1] = ARGV[8 + i * FIELDS] end
+  for i = 0, finishCount - 1 do ids[#ids + 1] = ARGV[9 + i * FIELDS] end
   local holders = {}
   for i = 1, #ids, CHUNK do
     local part = rcall('HMGET', locksKey, unpack(ids, i, math.min(i + CHUNK - 1, #ids)))
@@ -77,7 +79,7 @@ if finishCount > 0 then
   local released, completed, failed = {}, {}, {}
   local signal = false
   for i = 0, finishCount - 1 do
-    local base = 8 + i * FIELDS
+    local base = 9 + i * FIELDS
     local id = ARGV[base]
     if holders[i + 1] ~= ARGV[base + 1] then
       flags[#flags + 1] = 0
@@ -130,8 +132,8 @@ end
 promote_due(delayedKey, jobPrefix, now, waitKey, prioritizedKey, seqKey)
 
 local result = {flags, -1}
-local taken = take_jobs(result, fetchCount, token, now + lockDuration, now, jobPrefix, waitKey,
-  prioritizedKey, activeKey, locksKey, markerKey)
+local taken = take_jobs(result, fetchCount, passOn, token, now + lockDuration, now, jobPrefix,
+  waitKey, prioritizedKey, activeKey, locksKey, markerKey)
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', delayedKey, 0, 0, 'WITHSCORES')
   if #first > 0 then result[2] = tonumber(first[2]) end

@@ -67,9 +67,11 @@ end
 
 -- Takes up to `n` jobs (plain waiting jobs before prioritized ones, as BullMQ),
 -- locks them with `token` until `deadline` and appends {id, {hash fields}} pairs to
--- `out`. Jobs whose hash vanished are dropped. Returns the number taken.
-local function take_jobs(out, n, token, deadline, now, jobPrefix, waitKey, prioritizedKey,
-                         activeKey, locksKey, markerKey)
+-- `out`. Jobs whose hash vanished are dropped. With `passOn` (the caller was woken by
+-- the marker) and jobs left over, the marker is set again so the next idle worker
+-- wakes too. Returns the number taken.
+local function take_jobs(out, n, passOn, token, deadline, now, jobPrefix, waitKey,
+                         prioritizedKey, activeKey, locksKey, markerKey)
   if n <= 0 then return 0 end
   local ids = {}
   local popped = rcall('RPOP', waitKey, n)
@@ -102,8 +104,7 @@ local function take_jobs(out, n, token, deadline, now, jobPrefix, waitKey, prior
     call_chunked('ZADD', activeKey, scored, 2)
     call_chunked('HSET', locksKey, tokens, 2)
   end
-  -- More may be waiting: pass the wake-up on to the next idle worker.
-  if #ids == n and (rcall('LLEN', waitKey) > 0 or rcall('ZCARD', prioritizedKey) > 0) then
+  if passOn and #ids == n and (rcall('LLEN', waitKey) > 0 or rcall('ZCARD', prioritizedKey) > 0) then
     signal_work(markerKey)
   end
   return taken
