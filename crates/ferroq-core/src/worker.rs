@@ -122,6 +122,7 @@ pub fn spawn<S: Store, K: JobSink>(
         pending: Vec::new(),
         in_flight: None,
         blocking: None,
+        stalled_checker: None,
         want_fetch: true,
         drained: false,
         woken: true,
@@ -154,6 +155,7 @@ struct WorkerLoop<S: Store, K: JobSink> {
     in_flight: Option<CycleTask>,
     /// The blocking wait for new work, when idle.
     blocking: Option<JoinHandle<Result<()>>>,
+    stalled_checker: Option<JoinHandle<()>>,
     /// Whether the queue may hold jobs we could take.
     want_fetch: bool,
     /// `drained` was emitted and no job was taken since.
@@ -198,12 +200,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             self.options.lock_duration,
             renewal_tx,
         );
-        let stalled = spawn_checker(
-            self.store.clone(),
-            self.sink.clone(),
-            Duration::from_millis(self.options.stalled_interval),
-            self.options.max_stalled_count,
-        );
+        self.start_stalled_checker();
 
         loop {
             self.step();
@@ -240,7 +237,9 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         }
 
         renewal.abort();
-        stalled.abort();
+        if let Some(stalled) = self.stalled_checker.take() {
+            stalled.abort();
+        }
         if let Some(blocking) = self.blocking.take() {
             blocking.abort();
         }
@@ -249,6 +248,18 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             for done in waiters {
                 let _ = done.send(());
             }
+        }
+    }
+
+    /// Stalled checks start with processing (as BullMQ's, at `run()`).
+    fn start_stalled_checker(&mut self) {
+        if self.running && self.stalled_checker.is_none() {
+            self.stalled_checker = Some(spawn_checker(
+                self.store.clone(),
+                self.sink.clone(),
+                Duration::from_millis(self.options.stalled_interval),
+                self.options.max_stalled_count,
+            ));
         }
     }
 
@@ -336,6 +347,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 if self.closing.is_none() {
                     self.running = true;
                     self.want_fetch = true;
+                    self.start_stalled_checker();
                 }
             }
             Command::Close { force, done } => self.on_close(force, done),
