@@ -82,3 +82,11 @@ test('UnrecoverableError fails at once; other throws consume attempts', async ()
   assert.deepEqual(failures, [['fatal', 'no way'], ['flaky', 'plain string'], ['flaky', 'plain string']]);
   await worker.close();
 });
+
+test('a closed queue rejects further calls with ERR_CLOSED', async () => {
+  const queue = new Queue(fresh(), { connection: redis.url });
+  await queue.add('before', {});
+  await queue.close();
+  await assert.rejects(queue.add('after', {}), { code: 'ERR_CLOSED', name: 'ClosedError' });
+  await assert.rejects(queue.getJobCounts(), { code: 'ERR_CLOSED' });
+});

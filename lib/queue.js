@@ -98,17 +98,20 @@ class Queue extends EventEmitter {
 
   /** The job with this id, or undefined. */
   async getJob(jobId) {
+    this._live();
     const json = await native(this._ops.getJob(String(jobId)));
     return json === null ? undefined : jobFrom(this, JSON.parse(json));
   }
 
   /** The state of the job with this id, or 'unknown'. */
   async getJobState(jobId) {
+    this._live();
     return native(this._ops.getState(String(jobId)));
   }
 
   /** Number of jobs per state: `{waiting, active, completed, ...}` (all states when none named). */
   async getJobCounts(...types) {
+    this._live();
     const names = typeList(types);
     const counts = await native(this._ops.counts(names));
     return Object.fromEntries(names.map((name, i) => [name === 'wait' ? 'waiting' : name, counts[i]]));
@@ -116,6 +119,7 @@ class Queue extends EventEmitter {
 
   /** Total number of jobs in the given states. */
   async getJobCountByTypes(...types) {
+    this._live();
     const counts = await native(this._ops.counts(typeList(types)));
     return counts.reduce((a, b) => a + b, 0);
   }
@@ -140,6 +144,7 @@ class Queue extends EventEmitter {
 
   /** Jobs in the given states; each state's range `start..end` (inclusive), newest first unless `asc`. */
   async getJobs(types, start = 0, end = -1, asc = false) {
+    this._live();
     const names = typeList(types === undefined ? [] : [types]);
     const json = await native(this._ops.getJobs(names, start, end, asc));
     return JSON.parse(json).map((record) => jobFrom(this, record));
@@ -160,6 +165,7 @@ class Queue extends EventEmitter {
 
   /** A job's log lines `start..end` (inclusive) and their total count. */
   async getJobLogs(jobId, start = 0, end = -1, asc = true) {
+    this._live();
     return JSON.parse(await native(this._ops.logs(String(jobId), start, end, asc)));
   }
 
