@@ -1,20 +1,16 @@
 'use strict';
 // ferroq: BullMQ's API over a Rust engine. This file is the public surface; index.d.ts
-// types it.
-const { Queue } = require('./lib/queue');
-const { Worker } = require('./lib/worker');
-const { Job } = require('./lib/job');
+// types it. Each export is its own `exports.X =` line so that Node's ESM loader sees
+// every name (`import { Queue, UnrecoverableError } from 'ferroq'` works from .mjs).
 const errors = require('./lib/errors');
 
-module.exports = {
-  Queue,
-  Worker,
-  Job,
-  UnrecoverableError: errors.UnrecoverableError,
-  FerroqError: errors.FerroqError,
-  InvalidOptionError: errors.InvalidOptionError,
-  NotSerializableError: errors.NotSerializableError,
-  ConnectionError: errors.ConnectionError,
-  JobNotFoundError: errors.JobNotFoundError,
-  ClosedError: errors.ClosedError,
-};
+exports.Queue = require('./lib/queue').Queue;
+exports.Worker = require('./lib/worker').Worker;
+exports.Job = require('./lib/job').Job;
+exports.UnrecoverableError = errors.UnrecoverableError;
+exports.FerroqError = errors.FerroqError;
+exports.InvalidOptionError = errors.InvalidOptionError;
+exports.NotSerializableError = errors.NotSerializableError;
+exports.ConnectionError = errors.ConnectionError;
+exports.JobNotFoundError = errors.JobNotFoundError;
+exports.ClosedError = errors.ClosedError;

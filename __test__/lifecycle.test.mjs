@@ -1,11 +1,9 @@
 // The vertical slice through the addon: add -> process in JS -> complete / fail / retry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { RedisServer, waitFor } from './helpers/redis.mjs';
-
-const require = createRequire(import.meta.url);
-const { Queue, Worker, UnrecoverableError } = require('../index.js');
+// Named ESM imports of the CommonJS entry point, as a TypeScript/ESM app writes them.
+import { Queue, Worker, UnrecoverableError } from '../index.js';
 
 let redis;
 let seq = 0;
