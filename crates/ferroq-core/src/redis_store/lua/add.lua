@@ -29,12 +29,15 @@ local anyReady = false
 for i = 0, count - 1 do
   local base = 3 + i * FIELDS
   local id = ARGV[base]
-  if id == '' then
+  local custom = id ~= ''
+  if not custom then
     id = tostring(nextId)
     nextId = nextId + 1
   end
   local jobKey = jobPrefix .. id
-  if rcall('EXISTS', jobKey) == 1 then
+  -- Only a custom id can already exist: custom ids are never integers, so they cannot
+  -- collide with generated ones, and a generated id is fresh by construction.
+  if custom and rcall('EXISTS', jobKey) == 1 then
     result[#result + 1] = id
     result[#result + 1] = 1
   else
