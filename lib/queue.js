@@ -20,11 +20,13 @@ function checkQueueName(name) {
   }
 }
 
-/** Accepts `getJobs('waiting')`, `getJobs(['waiting', 'active'])` and `getJobCounts('a', 'b')`. */
+/**
+ * Accepts `getJobs('waiting')`, `getJobs(['waiting', 'active'])` and `getJobCounts('a', 'b')`;
+ * the names as given (without repeats), all states when none is named.
+ */
 function typeList(types) {
-  const flat = types.flat().filter((t) => t !== undefined);
-  if (flat.length === 0) return ALL_TYPES;
-  return flat.map((t) => (t === 'wait' ? 'waiting' : t));
+  const flat = [...new Set(types.flat().filter((t) => t !== undefined))];
+  return flat.length === 0 ? ALL_TYPES : flat;
 }
 
 /** Opens the native handle of a queue-like object (Queue, Worker). */
@@ -114,7 +116,8 @@ class Queue extends EventEmitter {
     this._live();
     const names = typeList(types);
     const counts = await native(this._ops.counts(names));
-    return Object.fromEntries(names.map((name, i) => [name === 'wait' ? 'waiting' : name, counts[i]]));
+    // Keys are the names asked for, as BullMQ's (`getJobCounts('wait')` gives `{ wait }`).
+    return Object.fromEntries(names.map((name, i) => [name, counts[i]]));
   }
 
   /** Total number of jobs in the given states. */

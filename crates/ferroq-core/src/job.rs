@@ -111,12 +111,15 @@ pub struct JobRecord {
     pub opts: Box<RawValue>,
     pub progress: Box<RawValue>,
     pub returnvalue: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_reason: Option<String>,
     pub stacktrace: Box<RawValue>,
     pub attempts_made: u32,
     pub stalled_counter: u32,
     pub timestamp: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub processed_on: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_on: Option<u64>,
     pub delay: u64,
     pub priority: u32,

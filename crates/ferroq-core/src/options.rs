@@ -202,6 +202,16 @@ pub fn parse_keep_jobs(field: &str, value: &Value) -> Result<Option<KeepJobs>> {
     }
 }
 
+/// True for the text of an integer in canonical form (`12`, `-1`; not `012` or `+5`):
+/// BullMQ's rule, `String(parseInt(id, 10)) === id`, for custom ids.
+fn is_canonical_integer(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && s != "-0"
+}
+
 /// Custom job ids: non-empty strings that cannot be mistaken for generated ids
 /// (generated ids are integers) and contain no `:` (key separator).
 fn parse_job_id(value: &Value) -> Result<Option<String>> {
@@ -209,7 +219,7 @@ fn parse_job_id(value: &Value) -> Result<Option<String>> {
         Value::Null => Ok(None),
         Value::String(s) if s.is_empty() => Err(rule("jobId", "must be a non-empty string", value)),
         Value::String(s) if s.contains(':') => Err(rule("jobId", "must not contain ':'", value)),
-        Value::String(s) if s.parse::<u64>().is_ok() => Err(rule(
+        Value::String(s) if is_canonical_integer(s) => Err(rule(
             "jobId",
             "must not be an integer (integers are reserved for generated ids)",
             value,
@@ -387,6 +397,10 @@ mod tests {
         assert!(err(json!({"priority": 2_097_153})).contains("from 0 to 2097152"));
         assert!(err(json!({"backoff": {"type": "linear"}})).contains("backoff.type"));
         assert!(err(json!({"jobId": "12"})).contains("jobId"));
+        assert!(err(json!({"jobId": "-1"})).contains("jobId"));
+        for not_an_integer in ["012", "+5", "-0", "1e3", "a1"] {
+            assert!(JobOptions::from_json(&json!({ "jobId": not_an_integer })).is_ok());
+        }
         assert!(err(json!({"removeOnComplete": "yes"})).contains("removeOnComplete"));
     }
 }
