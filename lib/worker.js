@@ -35,6 +35,14 @@ class Worker extends EventEmitter {
     this._closing = null;
     this._closed = false;
     this._runPromise = null;
+    // Outcomes of this tick, as JSON fragments; sent to the engine together by one
+    // settle() call (one napi crossing, and one Redis round trip for all of them).
+    this._outcomes = [];
+    this._flushOutcomes = () => {
+      const batch = this._outcomes;
+      this._outcomes = [];
+      this._native.settle(`[${batch.join(',')}]`);
+    };
     this._hooks = { onProgress: (job, progress) => this.emit('progress', job, progress) };
     const autorun = opts.autorun !== false;
     const engineOptions = JSON.stringify(opts, (key, value) =>
@@ -89,6 +97,12 @@ class Worker extends EventEmitter {
     );
   }
 
+  /** Queues one outcome; the first of a tick schedules the flush after the tick. */
+  _report(entry, fields) {
+    const head = `{"id":${JSON.stringify(String(entry.job.id))},"token":${JSON.stringify(entry.token)},`;
+    if (this._outcomes.push(head + fields + '}') === 1) setImmediate(this._flushOutcomes);
+  }
+
   _settleCompleted(entry, result) {
     let json;
     try {
@@ -97,14 +111,19 @@ class Worker extends EventEmitter {
       return this._settleFailed(entry, new Error(`the return value is not serialisable to JSON: ${err.message}`));
     }
     entry.result = result === undefined ? null : result;
-    this._native.complete(String(entry.job.id), entry.token, json === undefined ? 'null' : json);
+    // The return value goes in as raw JSON: the engine stores it without re-parsing.
+    this._report(entry, `"returnvalue":${json === undefined ? 'null' : json}`);
   }
 
   _settleFailed(entry, thrown) {
     const err = asError(thrown);
     if (entry.error === undefined) entry.error = err;
-    const stack = typeof err.stack === 'string' ? err.stack : null;
-    this._native.fail(String(entry.job.id), entry.token, err.message, stack, isUnrecoverable(err));
+    const failed = {
+      message: String(err.message),
+      stack: typeof err.stack === 'string' ? err.stack : null,
+      unrecoverable: isUnrecoverable(err),
+    };
+    this._report(entry, `"failed":${JSON.stringify(failed)}`);
   }
 
   _onFinished(finished) {

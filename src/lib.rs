@@ -14,7 +14,9 @@ use ferroq_core::options::WorkerOptions;
 use ferroq_core::queue::{prepare_job, validate_queue_name, Queue};
 use ferroq_core::redis_store::RedisStore;
 use ferroq_core::store::Store;
-use ferroq_core::worker::{self, Outcome, WorkerHandle};
+use ferroq_core::worker::{self, Outcome, Settled, WorkerHandle};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// The one place engine errors become JavaScript errors. The message starts with the
 /// stable code (`ERR_…: message`); the JS layer turns it into the matching subclass.
@@ -165,8 +167,49 @@ impl JobSink for JsSink {
     }
 }
 
-/// A running worker loop. The JS wrapper runs the processor and reports back with
-/// `complete` / `fail`.
+/// One outcome in a `settle` batch, as lib/worker.js writes it: `returnvalue` for a
+/// completed attempt (raw JSON, not re-parsed), `failed` for a failed one.
+#[derive(Deserialize)]
+struct SettledJs<'a> {
+    id: String,
+    token: String,
+    #[serde(borrow, default)]
+    returnvalue: Option<&'a RawValue>,
+    #[serde(default)]
+    failed: Option<FailedJs>,
+}
+
+#[derive(Deserialize)]
+struct FailedJs {
+    message: String,
+    #[serde(default)]
+    stack: Option<String>,
+    #[serde(default)]
+    unrecoverable: bool,
+}
+
+impl SettledJs<'_> {
+    fn into_settled(self) -> Settled {
+        let outcome = match self.failed {
+            Some(f) => Outcome::Failed {
+                message: f.message,
+                stack: f.stack,
+                unrecoverable: f.unrecoverable,
+            },
+            None => Outcome::Completed {
+                returnvalue: self.returnvalue.map_or("null", RawValue::get).to_string(),
+            },
+        };
+        Settled {
+            id: self.id,
+            token: self.token,
+            outcome,
+        }
+    }
+}
+
+/// A running worker loop. The JS wrapper runs the processor and reports the outcomes
+/// back with `settle`, one batch per JavaScript tick.
 #[napi]
 pub struct NativeWorker {
     handle: WorkerHandle,
@@ -192,32 +235,16 @@ impl NativeWorker {
         Ok(Self { handle })
     }
 
-    /// The attempt `token` of job `id` completed with `returnvalue` (JSON text).
+    /// Several attempts ended: `batch` is a JSON array of `{id, token, returnvalue}` or
+    /// `{id, token, failed: {message, stack, unrecoverable}}`; stored in one round trip.
     #[napi]
-    pub fn complete(&self, id: String, token: String, returnvalue: String) {
+    pub fn settle(&self, batch: String) -> Result<()> {
+        let settled: Vec<SettledJs> = serde_json::from_str(&batch).map_err(|e| {
+            napi::Error::from_reason(format!("ERR_INTERNAL: bad settle batch: {e}"))
+        })?;
         self.handle
-            .complete(id, token, Outcome::Completed { returnvalue });
-    }
-
-    /// The attempt `token` of job `id` failed.
-    #[napi]
-    pub fn fail(
-        &self,
-        id: String,
-        token: String,
-        message: String,
-        stack: Option<String>,
-        unrecoverable: bool,
-    ) {
-        self.handle.complete(
-            id,
-            token,
-            Outcome::Failed {
-                message,
-                stack,
-                unrecoverable,
-            },
-        );
+            .settle(settled.into_iter().map(SettledJs::into_settled).collect());
+        Ok(())
     }
 
     /// Starts fetching (workers created with `autorun: false`).
@@ -230,5 +257,25 @@ impl NativeWorker {
     #[napi]
     pub async fn close(&self, force: bool) {
         self.handle.close(force).await;
+    }
+}
+
+/// The engine's tokio runtime, sized for this process. The worker loops, Redis
+/// connections and timers are light work; one thread (the default) keeps wake-ups
+/// between threads rare, which is what a job's round trip mostly waits on.
+/// `FERROQ_RUNTIME_THREADS` sets another size.
+#[napi_derive::module_init]
+fn init_runtime() {
+    let threads = std::env::var("FERROQ_RUNTIME_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(1);
+    if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+    {
+        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
     }
 }

@@ -2,13 +2,17 @@
 //! the processor side in batches, collects outcomes, and stores them together with
 //! the next fetch in one round trip (`Store::cycle`). Idle, it blocks in the store
 //! (no polling); delayed jobs are promoted by a timer set to the next due job.
+//!
+//! Up to two store calls are in flight at once, each fetching at most half the
+//! concurrency: while one group of jobs is in Redis, the other runs in the processor,
+//! so Redis and the JavaScript thread work side by side instead of taking turns.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use crate::backoff::{after_failure, AfterFailure};
@@ -25,6 +29,9 @@ use crate::time::now_ms;
 /// How many stack traces a job keeps (BullMQ's default `stackTraceLimit`).
 const STACK_TRACE_LIMIT: usize = 10;
 
+/// Store calls a worker keeps in flight at once (see the module comment).
+const MAX_IN_FLIGHT: usize = 2;
+
 /// How a processor ended an attempt.
 #[derive(Clone, Debug)]
 pub enum Outcome {
@@ -40,12 +47,17 @@ pub enum Outcome {
     },
 }
 
+/// How one attempt ended, as the processor side reports it.
+#[derive(Clone, Debug)]
+pub struct Settled {
+    pub id: String,
+    pub token: String,
+    pub outcome: Outcome,
+}
+
 enum Command {
-    Outcome {
-        id: String,
-        token: String,
-        outcome: Outcome,
-    },
+    /// Outcomes the processor side reported together (one JavaScript tick's worth).
+    Outcomes(Vec<Settled>),
     TimedOut {
         id: String,
         token: String,
@@ -67,7 +79,14 @@ pub struct WorkerHandle {
 impl WorkerHandle {
     /// Reports how an attempt ended. Unknown or stale (id, token) pairs are ignored.
     pub fn complete(&self, id: String, token: String, outcome: Outcome) {
-        let _ = self.commands.send(Command::Outcome { id, token, outcome });
+        self.settle(vec![Settled { id, token, outcome }]);
+    }
+
+    /// Reports several attempts' ends at once; they are stored in one round trip.
+    pub fn settle(&self, settled: Vec<Settled>) {
+        if !settled.is_empty() {
+            let _ = self.commands.send(Command::Outcomes(settled));
+        }
     }
 
     /// Starts fetching (for workers created with `autorun: false`).
@@ -120,7 +139,8 @@ pub fn spawn<S: Store, K: JobSink>(
         active: HashMap::new(),
         held: HeldLocks::default(),
         pending: Vec::new(),
-        in_flight: None,
+        in_flight: JoinSet::new(),
+        reserved: 0,
         blocking: None,
         stalled_checker: None,
         want_fetch: true,
@@ -137,7 +157,9 @@ pub fn spawn<S: Store, K: JobSink>(
     WorkerHandle { commands }
 }
 
-type CycleTask = JoinHandle<(Vec<PendingFinish>, u32, Result<CycleResult>)>;
+/// What a store call task returns: the finishes it carried, how many jobs it asked
+/// for, and the store's answer.
+type CycleOutput = (Vec<PendingFinish>, u32, Result<CycleResult>);
 
 struct WorkerLoop<S: Store, K: JobSink> {
     store: S,
@@ -151,8 +173,11 @@ struct WorkerLoop<S: Store, K: JobSink> {
     held: HeldLocks,
     /// Outcomes not yet sent to the store.
     pending: Vec<PendingFinish>,
-    /// The one store call in flight; outcomes arriving meanwhile batch into the next.
-    in_flight: Option<CycleTask>,
+    /// Store calls in flight (at most `MAX_IN_FLIGHT`); outcomes arriving meanwhile
+    /// batch into the next.
+    in_flight: JoinSet<CycleOutput>,
+    /// Jobs asked for by the calls in flight: slots they may fill.
+    reserved: u32,
     /// The blocking wait for new work, when idle.
     blocking: Option<JoinHandle<Result<()>>>,
     stalled_checker: Option<JoinHandle<()>>,
@@ -217,9 +242,9 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                     }
                 }
                 Some(report) = renewal_rx.recv() => self.on_renewal(report),
-                done = join_opt(&mut self.in_flight) => match done {
-                    Some((sent, fetched, result)) => self.on_cycle(sent, fetched, result),
-                    None => self.on_error(Error::Corrupt("worker cycle task panicked".into())),
+                Some(done) = self.in_flight.join_next() => match done {
+                    Ok((sent, fetched, result)) => self.on_cycle(sent, fetched, result),
+                    Err(_) => self.on_error(Error::Corrupt("worker cycle task panicked".into())),
                 },
                 woke = join_opt(&mut self.blocking) => {
                     if let Some(Err(err)) = woke {
@@ -269,26 +294,45 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         }
     }
 
+    /// Slots neither running a job nor promised to a store call in flight.
     fn free_slots(&self) -> u32 {
         if !self.running {
             return 0;
         }
-        (self.options.concurrency as usize).saturating_sub(self.active.len()) as u32
+        let busy = self.active.len() + self.reserved as usize;
+        (self.options.concurrency as usize).saturating_sub(busy) as u32
     }
 
-    /// Starts whatever the state calls for: a store call, or a blocking wait.
+    /// Most jobs one store call asks for: half the concurrency (rounded up), so two
+    /// calls in flight keep Redis and the processor busy at the same time.
+    fn fetch_cap(&self) -> u32 {
+        self.options
+            .concurrency
+            .div_ceil(MAX_IN_FLIGHT as u32)
+            .max(1)
+    }
+
+    /// Starts whatever the state calls for: store calls, or a blocking wait.
     fn step(&mut self) {
-        if self.in_flight.is_some() || self.retry_at.is_some() {
+        if self.retry_at.is_some() {
             return;
         }
-        let fetch = if self.want_fetch {
-            self.free_slots()
-        } else {
-            0
-        };
-        if !self.pending.is_empty() || fetch > 0 {
+        while self.in_flight.len() < MAX_IN_FLIGHT {
+            let fetch = if self.want_fetch {
+                self.free_slots().min(self.fetch_cap())
+            } else {
+                0
+            };
+            if self.pending.is_empty() && fetch == 0 {
+                break;
+            }
             self.start_cycle(fetch);
-        } else if self.running && self.free_slots() > 0 && self.blocking.is_none() {
+        }
+        if self.in_flight.is_empty()
+            && self.running
+            && self.free_slots() > 0
+            && self.blocking.is_none()
+        {
             self.start_blocking();
         }
     }
@@ -305,10 +349,11 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             pass_on_wakeup: fetch > 0 && std::mem::take(&mut self.woken),
         };
         let store = self.store.clone();
-        self.in_flight = Some(tokio::spawn(async move {
+        self.reserved += fetch;
+        self.in_flight.spawn(async move {
             let result = store.cycle(&request).await;
             (sent, fetch, result)
-        }));
+        });
     }
 
     fn start_blocking(&mut self) {
@@ -322,7 +367,11 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
 
     fn on_command(&mut self, command: Command) {
         match command {
-            Command::Outcome { id, token, outcome } => self.on_outcome(id, token, outcome),
+            Command::Outcomes(settled) => {
+                for Settled { id, token, outcome } in settled {
+                    self.on_outcome(id, token, outcome);
+                }
+            }
             Command::TimedOut { id, token, after } => {
                 let holds = self.active.get(&id).is_some_and(|r| r.token == token);
                 if holds {
@@ -432,6 +481,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
     }
 
     fn on_cycle(&mut self, sent: Vec<PendingFinish>, fetched: u32, result: Result<CycleResult>) {
+        self.reserved -= fetched;
         let result = match result {
             Ok(result) => result,
             Err(err) => {
@@ -473,13 +523,18 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         if got > 0 {
             self.drained = false;
         }
-        self.next_delayed = result
-            .next_delayed
-            .map(|due| Instant::now() + Duration::from_millis(due.saturating_sub(now_ms())));
-        if got < fetched || (fetched == 0 && self.free_slots() > 0) {
+        // The store looks the next delayed job up only when it did not fill the fetch;
+        // a full fetch says nothing about delayed jobs, so the timer stays as it was.
+        if got < fetched || fetched == 0 {
+            self.next_delayed = result
+                .next_delayed
+                .map(|due| Instant::now() + Duration::from_millis(due.saturating_sub(now_ms())));
+        }
+        if got < fetched {
             // Fewer than asked: the queue is empty for now. Block until told otherwise.
+            // (A call that asked for nothing says nothing about the queue.)
             self.want_fetch = false;
-            if !self.drained && self.running && got < fetched {
+            if !self.drained && self.running {
                 self.drained = true;
                 delivery.events.push(WorkerEvent::Drained);
             }
@@ -560,9 +615,9 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             if let Some((f, _)) = &mut self.closing {
                 *f = true;
             }
-            // With a store call in flight, its result arrives first (it may carry new
-            // jobs to give back); `on_cycle` releases then.
-            if self.in_flight.is_none() {
+            // With store calls in flight, their results arrive first (they may carry
+            // new jobs to give back); `on_cycle` releases then.
+            if self.in_flight.is_empty() {
                 self.release_active();
             }
         }
@@ -596,19 +651,19 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         let store = self.store.clone();
         let sink = self.sink.clone();
         // Part of closing: the loop waits for it through `in_flight`.
-        self.in_flight = Some(tokio::spawn(async move {
+        self.in_flight.spawn(async move {
             if let Err(err) = store.release(&locks).await {
                 sink.deliver(Delivery::event(WorkerEvent::error(&err)));
             }
             (Vec::new(), 0, Ok(CycleResult::default()))
-        }));
+        });
     }
 
     fn finished_closing(&self) -> bool {
         self.closing.is_some()
             && self.active.is_empty()
             && self.pending.is_empty()
-            && self.in_flight.is_none()
+            && self.in_flight.is_empty()
     }
 }
 

@@ -23,6 +23,9 @@
 ]]
 local jobPrefix, logsPrefix = ARGV[1], ARGV[2]
 local now = tonumber(ARGV[3])
+-- Times go into commands as the text they came in: Lua would format each number
+-- anew (sprintf '%.17g') for every job.
+local nowText = ARGV[3]
 local fetchCount = tonumber(ARGV[4])
 local token = ARGV[5]
 local lockDuration = tonumber(ARGV[6])
@@ -106,15 +109,15 @@ if finishCount > 0 then
         local setKey
         if kind == 'c' then
           setKey = KEYS[8]
-          rcall('HSET', jobKey, 'state', 'completed', 'returnvalue', value, 'finishedOn', now,
+          rcall('HSET', jobKey, 'state', 'completed', 'returnvalue', value, 'finishedOn', nowText,
             'atm', atm)
-          completed[#completed + 1] = now
+          completed[#completed + 1] = nowText
           completed[#completed + 1] = id
         else
           setKey = KEYS[9]
           rcall('HSET', jobKey, 'state', 'failed', 'failedReason', value, 'stacktrace', stack,
-            'finishedOn', now, 'atm', atm)
-          failed[#failed + 1] = now
+            'finishedOn', nowText, 'atm', atm)
+          failed[#failed + 1] = nowText
           failed[#failed + 1] = id
         end
         if keepCount > 0 or keepAge >= 0 then retain(setKey, keepCount, keepAge) end
@@ -132,7 +135,8 @@ end
 promote_due(delayedKey, jobPrefix, now, waitKey, prioritizedKey, seqKey)
 
 local result = {flags, -1}
-local taken = take_jobs(result, fetchCount, passOn, token, now + lockDuration, now, jobPrefix,
+local taken = take_jobs(result, fetchCount, passOn, token,
+  string.format('%d', now + lockDuration), nowText, jobPrefix,
   waitKey, prioritizedKey, activeKey, locksKey, markerKey)
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', delayedKey, 0, 0, 'WITHSCORES')

@@ -66,7 +66,7 @@ local function promote_due(delayedKey, jobPrefix, now, waitKey, prioritizedKey, 
 end
 
 -- Takes up to `n` jobs (plain waiting jobs before prioritized ones, as BullMQ),
--- locks them with `token` until `deadline` and appends {id, {hash fields}} pairs to
+-- locks them with `token` until `deadline` (ms, as text; `now` too) and appends {id, {hash fields}} pairs to
 -- `out`. Jobs whose hash vanished are dropped. With `passOn` (the caller was woken by
 -- the marker) and jobs left over, the marker is set again so the next idle worker
 -- wakes too. Returns the number taken.
