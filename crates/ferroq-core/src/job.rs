@@ -133,44 +133,67 @@ fn raw(field: &str, text: Option<String>, default: &str) -> Result<Box<RawValue>
         .map_err(|e| Error::Corrupt(format!("job field `{field}` is not JSON: {e}")))
 }
 
-fn number<T: std::str::FromStr>(fields: &mut HashMap<String, String>, key: &str) -> Option<T> {
-    fields.remove(key).and_then(|v| v.parse().ok())
-}
+/// The job-hash fields a worker reads when it takes a job, in this order (the fetch
+/// script reads them with one HMGET): all a processor sees of a job that is not
+/// finished. `processedOn` and `state` are what the fetch itself sets.
+pub const ACTIVE_FIELDS: [&str; 11] = [
+    "name",
+    "data",
+    "opts",
+    "progress",
+    "failedReason",
+    "stacktrace",
+    "atm",
+    "stc",
+    "timestamp",
+    "delay",
+    "priority",
+];
 
 impl JobRecord {
     /// Builds a record from the fields of a job hash (`HGETALL`).
     pub fn from_fields(id: String, mut fields: HashMap<String, String>) -> Result<Self> {
-        Ok(Self {
-            name: fields.remove("name").unwrap_or_default(),
-            data: raw("data", fields.remove("data"), "{}")?,
-            opts: raw("opts", fields.remove("opts"), "{}")?,
-            progress: raw("progress", fields.remove("progress"), "0")?,
-            returnvalue: fields
-                .remove("returnvalue")
-                .map(|v| raw("returnvalue", Some(v), "null"))
-                .transpose()?,
-            failed_reason: fields.remove("failedReason"),
-            stacktrace: raw("stacktrace", fields.remove("stacktrace"), "[]")?,
-            attempts_made: number(&mut fields, "atm").unwrap_or(0),
-            stalled_counter: number(&mut fields, "stc").unwrap_or(0),
-            timestamp: number(&mut fields, "timestamp").unwrap_or(0),
-            processed_on: number(&mut fields, "processedOn"),
-            finished_on: number(&mut fields, "finishedOn"),
-            delay: number(&mut fields, "delay").unwrap_or(0),
-            priority: number(&mut fields, "priority").unwrap_or(0),
-            state: fields.remove("state"),
-            id,
+        Self::build(id, |key| fields.remove(key))
+    }
+
+    /// Builds a record from the values of [`ACTIVE_FIELDS`], in that order (`HMGET`).
+    pub fn from_active_fields(id: String, mut values: Vec<Option<String>>) -> Result<Self> {
+        Self::build(id, |key| {
+            let at = ACTIVE_FIELDS.iter().position(|field| *field == key)?;
+            values.get_mut(at)?.take()
         })
     }
 
-    /// Builds a record from a flat `[field, value, field, value, …]` list.
-    pub fn from_flat(id: String, flat: Vec<String>) -> Result<Self> {
-        let mut fields = HashMap::with_capacity(flat.len() / 2);
-        let mut it = flat.into_iter();
-        while let (Some(k), Some(v)) = (it.next(), it.next()) {
-            fields.insert(k, v);
-        }
-        Self::from_fields(id, fields)
+    /// Builds a record from a lookup that hands out each stored field once.
+    fn build(id: String, mut field: impl FnMut(&str) -> Option<String>) -> Result<Self> {
+        let mut number = |key: &str| field(key).and_then(|v| v.parse::<u64>().ok());
+        let attempts_made = number("atm").unwrap_or(0) as u32;
+        let stalled_counter = number("stc").unwrap_or(0) as u32;
+        let timestamp = number("timestamp").unwrap_or(0);
+        let processed_on = number("processedOn");
+        let finished_on = number("finishedOn");
+        let delay = number("delay").unwrap_or(0);
+        let priority = number("priority").unwrap_or(0) as u32;
+        Ok(Self {
+            name: field("name").unwrap_or_default(),
+            data: raw("data", field("data"), "{}")?,
+            opts: raw("opts", field("opts"), "{}")?,
+            progress: raw("progress", field("progress"), "0")?,
+            returnvalue: field("returnvalue")
+                .map(|v| raw("returnvalue", Some(v), "null"))
+                .transpose()?,
+            failed_reason: field("failedReason"),
+            stacktrace: raw("stacktrace", field("stacktrace"), "[]")?,
+            attempts_made,
+            stalled_counter,
+            timestamp,
+            processed_on,
+            finished_on,
+            delay,
+            priority,
+            state: field("state"),
+            id,
+        })
     }
 
     pub fn job_state(&self) -> JobState {

@@ -11,7 +11,7 @@ use tokio::sync::OnceCell;
 
 use crate::connection::{ConnectionSpec, COMMAND_TIMEOUT, CONNECT_TIMEOUT};
 use crate::error::{Error, Result};
-use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
+use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob, ACTIVE_FIELDS};
 use crate::keys::QueueKeys;
 use crate::options::KeepJobs;
 use crate::store::{CycleRequest, CycleResult, Finish, Lock, StalledReport, Store};
@@ -101,13 +101,14 @@ fn keep_args(keep: &KeepJobs) -> (i64, i64) {
     }
 }
 
-/// Reads `{id, fields, id, fields, …}` pairs into active jobs.
+/// Reads `{id, values, id, values, …}` pairs (values of [`ACTIVE_FIELDS`]) into
+/// active jobs.
 fn read_jobs(values: impl Iterator<Item = Value>, token: &str, now: u64) -> Result<Vec<ActiveJob>> {
     let mut jobs = Vec::new();
     let mut values = values;
     while let (Some(id), Some(fields)) = (values.next(), values.next()) {
         let id: String = parse(id)?;
-        let mut record = JobRecord::from_flat(id, parse(fields)?)?;
+        let mut record = JobRecord::from_active_fields(id, parse(fields)?)?;
         record.processed_on = Some(now);
         record.state = Some(JobState::Active.as_str().to_string());
         jobs.push(ActiveJob {
@@ -272,6 +273,10 @@ impl Store for RedisStore {
                         .arg(age);
                 }
             }
+        }
+        inv.arg(ACTIVE_FIELDS.len());
+        for field in ACTIVE_FIELDS {
+            inv.arg(field);
         }
         let reply: Vec<Value> = self.run(&inv).await?;
         let mut reply = reply.into_iter();

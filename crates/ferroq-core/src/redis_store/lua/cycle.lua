@@ -12,12 +12,13 @@
           value (returnvalue JSON for 'c', failed reason otherwise),
           stacktrace JSON, attemptsMade, retry delay (ms),
           keep count (-1: all, 0: remove now), keep age (s, -1: any)
-  Returns {finishedFlags, nextDelayed, id, fields, id, fields, …}
+  then the job-hash fields to return for each job taken: their number, then names
+  Returns {finishedFlags, nextDelayed, id, values, id, values, …}
     finishedFlags: 1 per finished job, 0 where the token did not hold the lock (the
                    job was recovered as stalled: nothing is written for it)
     nextDelayed:   due time of the earliest delayed job, or -1; only looked up when
                    fewer jobs were taken than asked
-    fields:        the job hash as HGETALL returns it
+    values:        the job's values of the named fields (HMGET; nil where unset)
   (Room left for QueueEvents and metrics: one XADD per finished job and one HINCRBY
   per call fit here.)
 ]]
@@ -32,6 +33,8 @@ local lockDuration = tonumber(ARGV[6])
 local passOn = ARGV[7] == '1'
 local finishCount = tonumber(ARGV[8])
 local FIELDS = 9
+local fieldsAt = 9 + finishCount * FIELDS
+local jobFields = {unpack(ARGV, fieldsAt + 1, fieldsAt + tonumber(ARGV[fieldsAt]))}
 local waitKey, prioritizedKey, seqKey, delayedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local activeKey, locksKey, markerKey = KEYS[5], KEYS[6], KEYS[7]
 
@@ -136,7 +139,7 @@ promote_due(delayedKey, jobPrefix, now, waitKey, prioritizedKey, seqKey)
 
 local result = {flags, -1}
 local taken = take_jobs(result, fetchCount, passOn, token,
-  string.format('%d', now + lockDuration), nowText, jobPrefix,
+  string.format('%d', now + lockDuration), nowText, jobFields, jobPrefix,
   waitKey, prioritizedKey, activeKey, locksKey, markerKey)
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', delayedKey, 0, 0, 'WITHSCORES')

@@ -66,11 +66,12 @@ local function promote_due(delayedKey, jobPrefix, now, waitKey, prioritizedKey, 
 end
 
 -- Takes up to `n` jobs (plain waiting jobs before prioritized ones, as BullMQ),
--- locks them with `token` until `deadline` (ms, as text; `now` too) and appends {id, {hash fields}} pairs to
--- `out`. Jobs whose hash vanished are dropped. With `passOn` (the caller was woken by
+-- locks them with `token` until `deadline` (ms, as text; `now` too) and appends
+-- {id, {values of `fields`}} pairs to `out` (`fields[1]` must be one every job has).
+-- Jobs whose hash vanished are dropped. With `passOn` (the caller was woken by
 -- the marker) and jobs left over, the marker is set again so the next idle worker
 -- wakes too. Returns the number taken.
-local function take_jobs(out, n, passOn, token, deadline, now, jobPrefix, waitKey,
+local function take_jobs(out, n, passOn, token, deadline, now, fields, jobPrefix, waitKey,
                          prioritizedKey, activeKey, locksKey, markerKey)
   if n <= 0 then return 0 end
   local ids = {}
@@ -88,16 +89,16 @@ local function take_jobs(out, n, passOn, token, deadline, now, jobPrefix, waitKe
   local taken = 0
   for _, id in ipairs(ids) do
     local jobKey = jobPrefix .. id
-    local fields = rcall('HGETALL', jobKey)
-    if #fields > 0 then
+    local values = rcall('HMGET', jobKey, unpack(fields))
+    if values[1] then
       rcall('HSET', jobKey, 'state', 'active', 'processedOn', now)
       out[#out + 1] = id
-      out[#out + 1] = fields
-      scored[#scored + 1] = deadline
-      scored[#scored + 1] = id
-      tokens[#tokens + 1] = id
-      tokens[#tokens + 1] = token
+      out[#out + 1] = values
       taken = taken + 1
+      scored[taken * 2 - 1] = deadline
+      scored[taken * 2] = id
+      tokens[taken * 2 - 1] = id
+      tokens[taken * 2] = token
     end
   end
   if taken > 0 then
