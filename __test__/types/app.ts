@@ -1,4 +1,5 @@
-// A typed app written against BullMQ's API; only the import differs. It must compile.
+// A typed app written against BullMQ's API; only the import differs. It compiles against
+// BullMQ's own types (tsconfig.bullmq.json) and against ferroq's (tsconfig.json).
 import {
   Queue,
   Worker,
@@ -20,17 +21,17 @@ interface LessonResult { ok: boolean }
 type LessonName = 'generate' | 'review';
 
 const connection: ConnectionOptions = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
-const urlConnection: ConnectionOptions = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const otherConnection: ConnectionOptions = { host: process.env.REDIS_HOST ?? '127.0.0.1', port: 6380, db: 1 };
 const backoff: BackoffOptions = { type: 'exponential', delay: 1000, jitter: 0.5 };
 const keep: KeepJobs = { count: 100, age: 3600 };
 const defaults: DefaultJobOptions = { attempts: 3, removeOnComplete: keep, removeOnFail: 50 };
 const queueOpts: QueueOptions = { connection, defaultJobOptions: defaults, prefix: 'app' };
 
 const queue = new Queue<LessonData, LessonResult, LessonName>('lessons', queueOpts);
-const loose = new Queue('anything', { connection: urlConnection });
+const loose = new Queue('anything', { connection: otherConnection });
 
 export async function produce(): Promise<string | undefined> {
-  const opts: JobsOptions = { attempts: 3, backoff, delay: 10, priority: 5, lifo: false, jobId: 'lesson-1', timeout: 5000 };
+  const opts: JobsOptions = { attempts: 3, backoff, delay: 10, priority: 5, lifo: false, jobId: 'lesson-1' };
   const job: Job<LessonData, LessonResult, LessonName> = await queue.add('generate', { userId: 1 }, opts);
   const uid: number = job.data.userId;
   await queue.addBulk([{ name: 'review', data: { userId: uid } }]);
@@ -74,7 +75,7 @@ worker.on('stalled', (jobId: string) => console.log(jobId));
 worker.on('error', (err) => console.error(err.message));
 worker.on('closed', () => undefined);
 
-const untyped = new Worker('anything', async (job: Job) => job.data, { connection: urlConnection, autorun: false });
+const untyped = new Worker('anything', async (job: Job) => job.data, { connection: otherConnection, autorun: false });
 
 export async function shutdown(): Promise<void> {
   await untyped.run();
