@@ -1,23 +1,13 @@
 // Where Redis is, and what happens when it is not there.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { RedisServer, freePort, waitFor } from './helpers/redis.mjs';
+import { fileRedis, RedisServer, freePort, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
 const { Queue, Worker, ConnectionError } = require('../index.js');
 
-let redis;
-let seq = 0;
-const fresh = () => `conn-${process.pid}-${++seq}`;
-const closing = [];
-const track = (x) => (closing.push(x), x);
-
-before(async () => { redis = await RedisServer.start(); });
-after(async () => {
-  for (const x of closing.reverse()) await x.close().catch(() => {});
-  await redis.stop();
-});
+const { redis, fresh, track } = fileRedis('conn');
 
 test('object, URL and REDIS_URL connections reach the same server', async () => {
   const name = fresh();

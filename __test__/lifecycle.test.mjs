@@ -1,21 +1,11 @@
 // The vertical slice through the addon: add -> process in JS -> complete / fail / retry.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisServer, waitFor } from './helpers/redis.mjs';
+import { fileRedis, waitFor } from './helpers/redis.mjs';
 // Named ESM imports of the CommonJS entry point, as a TypeScript/ESM app writes them.
 import { Queue, Worker, UnrecoverableError } from '../index.js';
 
-let redis;
-let seq = 0;
-const fresh = () => `lifecycle-${process.pid}-${++seq}`;
-const closing = [];
-const track = (x) => (closing.push(x), x);
-
-before(async () => { redis = await RedisServer.start(); });
-after(async () => {
-  for (const x of closing.reverse()) await x.close().catch(() => {});
-  await redis.stop();
-});
+const { redis, fresh, track } = fileRedis('lifecycle');
 
 test('a job is added, processed in JS and completed with its return value', async () => {
   const name = fresh();

@@ -1,24 +1,14 @@
 // Job options, validation and the read API, against the real addon and a private Redis:
 // what BullMQ documents for add/addBulk, ordering, retention, getters and job fields.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { RedisServer, waitFor } from './helpers/redis.mjs';
+import { fileRedis, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
 const { Queue, Worker, InvalidOptionError, NotSerializableError } = require('../index.js');
 
-let redis;
-let seq = 0;
-const fresh = () => `options-${process.pid}-${++seq}`;
-const closing = [];
-const track = (x) => (closing.push(x), x);
-
-before(async () => { redis = await RedisServer.start(); });
-after(async () => {
-  for (const x of closing.reverse()) await x.close().catch(() => {});
-  await redis.stop();
-});
+const { redis, fresh, track } = fileRedis('options');
 
 function setup(queueOpts = {}) {
   const name = fresh();

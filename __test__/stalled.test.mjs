@@ -1,27 +1,17 @@
 // Crashes: a SIGKILLed worker's job is recovered (at-least-once); locks are renewed in
 // Rust even while the JavaScript event loop is blocked.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { RedisServer, waitFor } from './helpers/redis.mjs';
+import { fileRedis, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
 const { Queue, Worker } = require('../index.js');
 const childScript = fileURLToPath(new URL('./fixtures/worker-process.js', import.meta.url));
 
-let redis;
-let seq = 0;
-const fresh = () => `stalled-${process.pid}-${++seq}`;
-const closing = [];
-const track = (x) => (closing.push(x), x);
-
-before(async () => { redis = await RedisServer.start(); });
-after(async () => {
-  for (const x of closing.reverse()) await x.close().catch(() => {});
-  await redis.stop();
-});
+const { redis, fresh, track } = fileRedis('stalled');
 
 /** Runs a worker in a child process; resolves once it started a job. */
 function childWorker(name, lockDuration) {

@@ -1,23 +1,13 @@
 // Worker behaviour over time: delays, backoff gaps, concurrency, timeouts, close, drained.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { RedisServer, waitFor } from './helpers/redis.mjs';
+import { fileRedis, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
 const { Queue, Worker } = require('../index.js');
 
-let redis;
-let seq = 0;
-const fresh = () => `worker-${process.pid}-${++seq}`;
-const closing = [];
-const track = (x) => (closing.push(x), x);
-
-before(async () => { redis = await RedisServer.start(); });
-after(async () => {
-  for (const x of closing.reverse()) await x.close().catch(() => {});
-  await redis.stop();
-});
+const { redis, fresh, track } = fileRedis('worker');
 
 function setup(workerOpts = {}) {
   const name = fresh();

@@ -1,6 +1,7 @@
 // Starts a private redis-server on a free port for one test file, so tests can stop and
 // restart it and never touch another Redis.
 import { spawn } from 'node:child_process';
+import { before, after } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -42,19 +43,25 @@ export async function waitFor(check, { timeoutMs = 10000, intervalMs = 20, what 
 }
 
 export class RedisServer {
-  constructor(port) {
-    this.port = port;
+  /** A server not started yet; its port is chosen when it first starts. */
+  constructor() {
+    this.port = null;
     this.dir = mkdtempSync(join(tmpdir(), 'ferroq-redis-'));
-    this.url = `redis://127.0.0.1:${port}`;
+  }
+
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
   }
 
   static async start() {
-    const server = new RedisServer(await freePort());
+    const server = new RedisServer();
     await server.restart();
     return server;
   }
 
+  /** Starts the server (again, on the same port and directory). */
   async restart() {
+    if (this.port === null) this.port = await freePort();
     this.proc = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
@@ -76,4 +83,25 @@ export class RedisServer {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One private redis-server for a test file: started before its first test, stopped after
+ * its last, once every queue and worker passed to `track` is closed. `fresh()` names a
+ * queue no other test uses.
+ */
+export function fileRedis(label) {
+  const redis = new RedisServer();
+  const closing = [];
+  let seq = 0;
+  before(() => redis.restart());
+  after(async () => {
+    for (const x of closing.reverse()) await x.close().catch(() => {});
+    await redis.stop();
+  });
+  return {
+    redis,
+    fresh: () => `${label}-${process.pid}-${++seq}`,
+    track: (x) => (closing.push(x), x),
+  };
 }
