@@ -91,6 +91,7 @@ module.exports = {
   ClosedError,
   UnrecoverableError,
   errorFor,
+  fromNative,
   native,
   nativeSync,
 };

@@ -4,7 +4,7 @@
 const { EventEmitter } = require('node:events');
 const { NativeWorker } = require('./native');
 const { openQueue, jobFrom } = require('./queue');
-const { InvalidOptionError, UnrecoverableError, errorFor, native, nativeSync } = require('./errors');
+const { InvalidOptionError, UnrecoverableError, errorFor, fromNative, native, nativeSync } = require('./errors');
 
 function asError(value) {
   if (value instanceof Error) return value;
@@ -41,7 +41,13 @@ class Worker extends EventEmitter {
     this._flushOutcomes = () => {
       const batch = this._outcomes;
       this._outcomes = [];
-      this._native.settle(`[${batch.join(',')}]`);
+      try {
+        this._native.settle(`[${batch.join(',')}]`);
+      } catch (err) {
+        // Runs from setImmediate: a throw here would take the process down. The jobs
+        // keep their locks until they expire and are then recovered as stalled.
+        this._emitError(fromNative(err));
+      }
     };
     this._hooks = { onProgress: (job, progress) => this.emit('progress', job, progress) };
     const autorun = opts.autorun !== false;
