@@ -53,8 +53,10 @@ for i = 0, count - 1 do
     else
       state = 'waiting'
     end
+    -- Numbers are stored as the text they came in (Lua would format each one anew).
     rcall('HSET', jobKey, 'name', ARGV[base + 1], 'data', ARGV[base + 2], 'opts', ARGV[base + 3],
-      'timestamp', timestamp, 'delay', delay, 'priority', priority, 'atm', 0, 'state', state)
+      'timestamp', ARGV[base + 7], 'delay', ARGV[base + 4], 'priority', ARGV[base + 5], 'atm', '0',
+      'state', state)
     if lifo == '1' then rcall('HSET', jobKey, 'lifo', '1') end
     if state == 'delayed' then
       local due = timestamp + delay

@@ -135,14 +135,14 @@ if finishCount > 0 then
   if signal and fetchCount == 0 then signal_work(markerKey) end
 end
 
-promote_due(delayedKey, jobPrefix, now, waitKey, prioritizedKey, seqKey)
+promote_due(delayedKey, jobPrefix, nowText, waitKey, prioritizedKey, seqKey)
 
 local result = {flags, -1}
 local taken = take_jobs(result, fetchCount, passOn, token,
   string.format('%d', now + lockDuration), nowText, jobFields, jobPrefix,
   waitKey, prioritizedKey, activeKey, locksKey, markerKey)
 if taken < fetchCount or fetchCount == 0 then
-  local first = rcall('ZRANGE', delayedKey, 0, 0, 'WITHSCORES')
+  local first = rcall('ZRANGE', delayedKey, '0', '0', 'WITHSCORES')
   if #first > 0 then result[2] = tonumber(first[2]) end
 end
 return result

@@ -50,13 +50,13 @@ end
 
 -- Wakes one idle worker blocked on the marker (BZPOPMIN).
 local function signal_work(markerKey)
-  rcall('ZADD', markerKey, 0, '0')
+  rcall('ZADD', markerKey, '0', '0')
 end
 
 -- Moves delayed jobs whose time has come into their waiting line.
 -- Returns how many moved.
 local function promote_due(delayedKey, jobPrefix, now, waitKey, prioritizedKey, priorityCounterKey)
-  local due = rcall('ZRANGEBYSCORE', delayedKey, '-inf', now, 'LIMIT', 0, 1000)
+  local due = rcall('ZRANGEBYSCORE', delayedKey, '-inf', now, 'LIMIT', '0', '1000')
   if #due == 0 then return 0 end
   call_chunked('ZREM', delayedKey, due)
   for _, id in ipairs(due) do
