@@ -74,7 +74,7 @@ export interface DefaultJobOptions {
   removeOnFail?: boolean | number | KeepJobs;
   /** Accepted for compatibility; not yet enforced. */
   keepLogs?: number;
-  /** Accepted for compatibility; ferroq keeps the last 10 stack traces. */
+  /** Stack traces of failed attempts to keep, newest first (default 10). */
   stackTraceLimit?: number;
   /** Accepted for compatibility; not yet enforced. */
   sizeLimit?: number;
@@ -160,6 +160,7 @@ export interface JobJson {
   failedReason?: string;
   stacktrace: string[];
   attemptsMade: number;
+  attemptsStarted: number;
   stalledCounter: number;
   timestamp: number;
   processedOn?: number;
@@ -181,6 +182,8 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   stacktrace: string[];
   /** Attempts that ended (completed or failed). */
   attemptsMade: number;
+  /** Attempts begun: counted each time a worker takes the job. */
+  attemptsStarted: number;
   /** Times the job was recovered after its worker stopped renewing its lock. */
   stalledCounter: number;
   /** When the job was created (ms since the epoch). */
@@ -196,7 +199,12 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   queueName: string;
   queueQualifiedName: string;
 
-  /** Stores progress and emits `progress` on the worker running the job. */
+  /** The job with this id in `queue`, or undefined. */
+  static fromId<D = any, R = any, N extends string = string>(
+    queue: Queue<D, R, N>,
+    jobId: string,
+  ): Promise<Job<D, R, N> | undefined>;
+  /** Stores progress and emits `progress` on the Queue or Worker that handed out the job. */
   updateProgress(progress: JobProgress): Promise<void>;
   /** Appends a line to the job's log; resolves to the number of lines. */
   log(logRow: string): Promise<number>;
@@ -232,6 +240,11 @@ type ExtractName<T, N extends string> = T extends Job<any, any, infer N2> ? N2 :
 export interface QueueListener<DataType = any, ResultType = any, NameType extends string = string> {
   /** A job was added by this Queue instance. */
   waiting: (job: Job<DataType, ResultType, NameType>) => void;
+  /**
+   * A job read through this Queue reported progress. The first argument is the Job (as
+   * BullMQ passes it at run time; BullMQ's types call it `jobId: string`, so both fit).
+   */
+  progress: (job: any, progress: JobProgress) => void;
   error: (err: Error) => void;
 }
 
@@ -247,6 +260,8 @@ export declare class Queue<
   readonly opts: QueueOptions;
   /** Opens queue `name`; nothing connects until the first call. */
   constructor(name: string, opts?: QueueOptions);
+  /** Resolves once the queue reaches Redis; rejects with `ERR_CONNECTION` when it cannot. */
+  waitUntilReady(): Promise<void>;
   /** The queue's default job options. */
   get defaultJobOptions(): JobsOptions;
   /** Adds a job; an existing custom `jobId` resolves to the existing job. */
@@ -326,6 +341,10 @@ export interface WorkerListener<DataType = any, ResultType = any, NameType exten
   stalled: (jobId: string, prev: string) => void;
   /** A recoverable problem (Redis unreachable, a lost lock); the worker keeps going. */
   error: (failedReason: Error) => void;
+  /** The worker reached Redis. */
+  ready: () => void;
+  /** `close()` was called; `closed` follows once active jobs are done. */
+  closing: (msg: string) => void;
   /** The worker stopped. */
   closed: () => void;
 }
@@ -341,7 +360,9 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   );
   /** Starts a worker created with `autorun: false`; resolves when it closes. */
   run(): Promise<void>;
-  /** True while the worker fetches jobs. */
+  /** Resolves once the worker reaches Redis; rejects with `ERR_CONNECTION` when it cannot. */
+  waitUntilReady(): Promise<void>;
+  /** True from start until the worker closed. */
   isRunning(): boolean;
   /** Stops: waits for active jobs; `close(true)` aborts them (AbortSignal) and returns them to the queue. */
   close(force?: boolean): Promise<void>;

@@ -35,6 +35,7 @@ test('add rejects with ERR_CONNECTION in bounded time when Redis is unreachable 
     return true;
   });
   assert.ok(Date.now() - started < 15000, `took ${Date.now() - started} ms`);
+  await assert.rejects(queue.waitUntilReady(), { code: 'ERR_CONNECTION' });
 });
 
 test('a worker survives Redis going away, reports errors, and resumes after restart', async () => {

@@ -78,3 +78,65 @@ test('a closed queue rejects further calls with ERR_CLOSED', async () => {
   await assert.rejects(queue.add('after', {}), { code: 'ERR_CLOSED', name: 'ClosedError' });
   await assert.rejects(queue.getJobCounts(), { code: 'ERR_CLOSED' });
 });
+
+test('each attempt counts attemptsStarted; failed events carry the stored stack traces; a retry waiting for its backoff shows its delay', async () => {
+  const queue = track(new Queue(fresh(), { connection: redis.url }));
+  const job = await queue.add('flaky', {}, { attempts: 3, backoff: 400, stackTraceLimit: 2 });
+  assert.equal(job.attemptsStarted, 0);
+  const started = [];
+  const worker = track(new Worker(queue.name, async (j) => {
+    started.push(j.attemptsStarted);
+    if (j.attemptsMade < 2) throw new Error(`attempt ${j.attemptsMade + 1}`);
+    return 'third time';
+  }, { connection: redis.url }));
+  const failedStacks = [];
+  worker.on('failed', (j) => failedStacks.push(j.stacktrace.map((s) => s.split('\n')[0])));
+  await waitFor(() => failedStacks.length === 1, { what: 'first failure' });
+  const waiting = await queue.getJob(job.id);
+  assert.equal(await waiting.getState(), 'delayed');
+  assert.equal(waiting.delay, 400, 'the backoff shows as the delay');
+  assert.equal(waiting.failedReason, 'attempt 1');
+  await waitFor(async () => (await queue.getJobState(job.id)) === 'completed', { what: 'third attempt completes' });
+  assert.deepEqual(started, [1, 2, 3]);
+  assert.deepEqual(failedStacks, [['Error: attempt 1'], ['Error: attempt 1', 'Error: attempt 2']]);
+  const done = await queue.getJob(job.id);
+  assert.equal(done.attemptsStarted, 3);
+  assert.equal(done.attemptsMade, 3);
+  assert.equal(done.toJSON().attemptsStarted, 3);
+  await worker.close();
+});
+
+test('stackTraceLimit keeps only the newest stack traces', async () => {
+  const queue = track(new Queue(fresh(), { connection: redis.url }));
+  const job = await queue.add('always', {}, { attempts: 4, stackTraceLimit: 2 });
+  const worker = track(new Worker(queue.name, async (j) => {
+    throw new Error(`attempt ${j.attemptsMade + 1}`);
+  }, { connection: redis.url }));
+  await waitFor(async () => (await queue.getJobState(job.id)) === 'failed', { what: 'final failure' });
+  const failed = await queue.getJob(job.id);
+  assert.deepEqual(failed.stacktrace.map((s) => s.split('\n')[0]), ['Error: attempt 3', 'Error: attempt 4']);
+  await worker.close();
+});
+
+test('waitUntilReady, ready and closing events; isRunning until closed; progress events on the Queue for its jobs', async () => {
+  const queue = track(new Queue(fresh(), { connection: redis.url }));
+  await queue.waitUntilReady();
+  const events = [];
+  const worker = track(new Worker(queue.name, async () => 'ok', { connection: redis.url }));
+  worker.on('ready', () => events.push('ready'));
+  worker.on('closing', () => events.push(`closing while running: ${worker.isRunning()}`));
+  worker.on('closed', () => events.push(`closed, running: ${worker.isRunning()}`));
+  await worker.waitUntilReady();
+  await waitFor(() => events.includes('ready'), { what: 'ready event' });
+
+  const added = await queue.add('p', {});
+  const seen = [];
+  queue.on('progress', (j, progress) => seen.push([j.id, progress]));
+  const read = await queue.getJob(added.id);
+  await read.updateProgress(30);
+  assert.deepEqual(seen, [[added.id, 30]]);
+
+  await worker.close();
+  assert.deepEqual(events, ['ready', 'closing while running: true', 'closed, running: false']);
+  assert.deepEqual(await queue.getJobCounts('repeat', 'wait'), { repeat: 0, wait: 0 });
+});

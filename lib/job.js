@@ -22,6 +22,7 @@ class Job {
     this.failedReason = fields.failedReason;
     this.stacktrace = fields.stacktrace || [];
     this.attemptsMade = fields.attemptsMade || 0;
+    this.attemptsStarted = fields.attemptsStarted || 0;
     this.stalledCounter = fields.stalledCounter || 0;
     this.timestamp = fields.timestamp;
     this.processedOn = fields.processedOn;
@@ -31,7 +32,12 @@ class Job {
     this.token = fields.token;
   }
 
-  /** Stores the job's progress (a number or an object) and emits `progress` on the worker. */
+  /** The job with this id in `queue`, or undefined (BullMQ's `Job.fromId`). */
+  static async fromId(queue, jobId) {
+    return queue.getJob(jobId);
+  }
+
+  /** Stores the job's progress (a number or an object) and emits `progress` on the Queue or Worker that handed out the job. */
   async updateProgress(progress) {
     const json = toJson('progress', progress);
     await native(this._ops.updateProgress(String(this.id), json));
@@ -91,6 +97,7 @@ class Job {
       failedReason: this.failedReason,
       stacktrace: this.stacktrace,
       attemptsMade: this.attemptsMade,
+      attemptsStarted: this.attemptsStarted,
       stalledCounter: this.stalledCounter,
       timestamp: this.timestamp,
       processedOn: this.processedOn,

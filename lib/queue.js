@@ -9,7 +9,7 @@ const { toJson, optionsJson } = require('./serialize');
 
 const DEFAULT_PREFIX = 'ferroq';
 
-/** Every state getJobCounts() reports when no type is named (BullMQ's list). */
+/** Every state getJobCounts() reports when no type is named: BullMQ's, and `paused`. */
 const ALL_TYPES = ['active', 'completed', 'delayed', 'failed', 'paused', 'prioritized', 'waiting', 'waiting-children'];
 
 function checkQueueName(name) {
@@ -29,17 +29,33 @@ function typeList(types) {
   return flat.length === 0 ? ALL_TYPES : flat;
 }
 
-/** Opens the native handle of a queue-like object (Queue, Worker). */
+/**
+ * Opens the native handle of a queue-like object (Queue, Worker). Jobs it hands out
+ * report their progress on it (`progress` events), as in BullMQ.
+ */
 function openQueue(owner, name, opts) {
   checkQueueName(name);
   owner.name = name;
   owner.opts = { ...opts, prefix: opts.prefix || DEFAULT_PREFIX };
   owner._ops = nativeSync(() => new NativeQueue(connectionJson(opts.connection), owner.opts.prefix, name));
+  owner._hooks = { onProgress: (job, progress) => owner.emit('progress', job, progress) };
+  owner._ready = null;
 }
 
 /** Builds a Job from the engine's JSON record. */
-function jobFrom(owner, record, hooks) {
-  return new Job(owner._ops, owner.name, owner.opts.prefix, record, hooks);
+function jobFrom(owner, record) {
+  return new Job(owner._ops, owner.name, owner.opts.prefix, record, owner._hooks);
+}
+
+/** Resolves once Redis answers; a failed try is forgotten, so a later call tries again. */
+function untilReady(owner) {
+  if (!owner._ready) {
+    owner._ready = native(owner._ops.ping()).catch((err) => {
+      owner._ready = null;
+      throw err;
+    });
+  }
+  return owner._ready;
 }
 
 class Queue extends EventEmitter {
@@ -48,6 +64,12 @@ class Queue extends EventEmitter {
     super();
     openQueue(this, name, opts || {});
     this._closed = false;
+  }
+
+  /** Resolves once the queue reaches Redis (rejects with ERR_CONNECTION when it cannot). */
+  async waitUntilReady() {
+    this._live();
+    await untilReady(this);
   }
 
   /** The queue's `defaultJobOptions`, merged under each job's own options. */
@@ -178,4 +200,4 @@ class Queue extends EventEmitter {
   }
 }
 
-module.exports = { Queue, openQueue, jobFrom, DEFAULT_PREFIX };
+module.exports = { Queue, openQueue, jobFrom, untilReady, DEFAULT_PREFIX };

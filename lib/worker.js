@@ -3,7 +3,7 @@
 // runs the processor for each job it is handed and reports how the attempt ended.
 const { EventEmitter } = require('node:events');
 const { NativeWorker } = require('./native');
-const { openQueue, jobFrom } = require('./queue');
+const { openQueue, jobFrom, untilReady } = require('./queue');
 const { InvalidOptionError, UnrecoverableError, errorFor, fromNative, native, nativeSync } = require('./errors');
 
 function asError(value) {
@@ -49,7 +49,6 @@ class Worker extends EventEmitter {
         this._emitError(fromNative(err));
       }
     };
-    this._hooks = { onProgress: (job, progress) => this.emit('progress', job, progress) };
     const autorun = opts.autorun !== false;
     const engineOptions = JSON.stringify(opts, (key, value) =>
       key === 'connection' || typeof value === 'function' ? undefined : value,
@@ -58,6 +57,14 @@ class Worker extends EventEmitter {
       () => new NativeWorker(this._ops, engineOptions, autorun, (delivery) => this._onDelivery(delivery)),
     );
     if (autorun) this._runPromise = this._untilClosed();
+    // BullMQ's `ready`: the worker reached Redis. Failures surface as `error` events
+    // from the engine, which keeps retrying.
+    untilReady(this).then(() => this.emit('ready'), () => {});
+  }
+
+  /** Resolves once the worker reaches Redis (rejects with ERR_CONNECTION when it cannot). */
+  async waitUntilReady() {
+    await untilReady(this);
   }
 
   _untilClosed() {
@@ -74,9 +81,9 @@ class Worker extends EventEmitter {
     return this._runPromise;
   }
 
-  /** True while the worker fetches jobs. */
+  /** True from start until the worker closed. */
   isRunning() {
-    return this._runPromise !== null && !this._closing;
+    return this._runPromise !== null && !this._closed;
   }
 
   _onDelivery(text) {
@@ -87,7 +94,7 @@ class Worker extends EventEmitter {
   }
 
   _start(record) {
-    const job = jobFrom(this, record, this._hooks);
+    const job = jobFrom(this, record);
     const entry = { job, token: record.token, controller: new AbortController(), result: undefined, error: undefined };
     this._running.set(job.id, entry);
     this.emit('active', job, 'waiting');
@@ -148,6 +155,7 @@ class Worker extends EventEmitter {
       case 'failed': {
         const err = entry.error || new Error(finished.failedReason || 'job failed');
         job.failedReason = err.message;
+        if (finished.stacktrace) job.stacktrace = finished.stacktrace;
         if (finished.status === 'failed') job.finishedOn = finished.finishedOn;
         if (finished.status === 'retrying' && finished.delay > 0) job.delay = finished.delay;
         this.emit('failed', job, err, 'active');
@@ -200,6 +208,7 @@ class Worker extends EventEmitter {
   /** Stops fetching and waits for active jobs; `close(true)` aborts them and returns them to the queue. */
   close(force = false) {
     if (!this._closing) {
+      this.emit('closing', 'closing worker');
       this._closing = native(this._native.close(Boolean(force))).then(() => {
         this._closed = true;
         for (const entry of this._running.values()) {

@@ -80,6 +80,12 @@ impl NativeQueue {
         Ok(to_json(&records))
     }
 
+    /// Resolves once Redis answers.
+    #[napi]
+    pub async fn ping(&self) -> Result<()> {
+        self.queue.store().ping().await.map_err(js_error)
+    }
+
     /// Resolves to the job as JSON, or null.
     #[napi]
     pub async fn get_job(&self, id: String) -> Result<Option<String>> {

@@ -32,17 +32,19 @@ const loose = new Queue('anything', { connection: otherConnection });
 
 export async function produce(): Promise<string | undefined> {
   const opts: JobsOptions = { attempts: 3, backoff, delay: 10, priority: 5, lifo: false, jobId: 'lesson-1' };
+  await queue.waitUntilReady();
   const job: Job<LessonData, LessonResult, LessonName> = await queue.add('generate', { userId: 1 }, opts);
   const uid: number = job.data.userId;
   await queue.addBulk([{ name: 'review', data: { userId: uid } }]);
   await loose.add('whatever', { any: 'thing' });
   const again = await queue.getJob(job.id!);
+  const started: number | undefined = again?.attemptsStarted;
   const state: JobState | 'unknown' = await queue.getJobState(job.id!);
   const counts: { [index: string]: number } = await queue.getJobCounts('waiting', 'completed');
   const jobs = await queue.getJobs(['completed', 'failed'], 0, 10, true);
   const { logs, count } = await queue.getJobLogs(job.id!, 0, -1);
   console.log(again?.returnvalue?.ok, again?.progress, again?.attemptsMade, again?.failedReason, again?.stacktrace,
-    again?.processedOn, again?.finishedOn, again?.timestamp, state, counts.waiting, jobs.length, logs, count);
+    again?.processedOn, again?.finishedOn, again?.timestamp, state, counts.waiting, jobs.length, logs, count, started);
   return job.id;
 }
 
@@ -74,10 +76,14 @@ worker.on('drained', () => undefined);
 worker.on('stalled', (jobId: string) => console.log(jobId));
 worker.on('error', (err) => console.error(err.message));
 worker.on('closed', () => undefined);
+worker.on('ready', () => undefined);
+worker.on('closing', (msg: string) => console.log(msg));
+queue.on('progress', (jobId, progress) => console.log(jobId, progress));
 
 const untyped = new Worker('anything', async (job: Job) => job.data, { connection: otherConnection, autorun: false });
 
 export async function shutdown(): Promise<void> {
+  await untyped.waitUntilReady();
   await untyped.run();
   await worker.close();
   await worker.close(true);

@@ -2,6 +2,7 @@
 //! now stored, and worker events. One `Delivery` is one crossing into JavaScript.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::job::ActiveJob;
@@ -32,6 +33,9 @@ pub struct Finished {
     pub failed_reason: Option<String>,
     /// Retry delay in ms, when retrying.
     pub delay: u64,
+    /// The job's stack traces as now stored (JSON array), after a failed attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stacktrace: Option<Box<RawValue>>,
 }
 
 #[derive(Clone, Debug, Serialize)]

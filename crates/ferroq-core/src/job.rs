@@ -61,11 +61,14 @@ impl JobState {
             "prioritized" => JobState::Prioritized,
             "paused" => JobState::Paused,
             "waiting-children" => JobState::WaitingChildren,
+            // A BullMQ getter name for job schedulers' entries, which do not exist yet:
+            // nothing is ever in it.
+            "repeat" => JobState::Unknown,
             other => {
                 return Err(Error::invalid(
                     "types",
                     format!(
-                        "must name job states (waiting, active, completed, failed, delayed, prioritized, paused), got {other:?}"
+                        "must name job states (waiting, active, completed, failed, delayed, prioritized, paused, waiting-children, repeat), got {other:?}"
                     ),
                 ))
             }
@@ -115,6 +118,8 @@ pub struct JobRecord {
     pub failed_reason: Option<String>,
     pub stacktrace: Box<RawValue>,
     pub attempts_made: u32,
+    /// Attempts begun (counted when a worker takes the job; BullMQ's `attemptsStarted`).
+    pub attempts_started: u32,
     pub stalled_counter: u32,
     pub timestamp: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,7 +141,7 @@ fn raw(field: &str, text: Option<String>, default: &str) -> Result<Box<RawValue>
 /// The job-hash fields a worker reads when it takes a job, in this order (the fetch
 /// script reads them with one HMGET): all a processor sees of a job that is not
 /// finished. `processedOn` and `state` are what the fetch itself sets.
-pub const ACTIVE_FIELDS: [&str; 11] = [
+pub const ACTIVE_FIELDS: [&str; 12] = [
     "name",
     "data",
     "opts",
@@ -144,6 +149,7 @@ pub const ACTIVE_FIELDS: [&str; 11] = [
     "failedReason",
     "stacktrace",
     "atm",
+    "ats",
     "stc",
     "timestamp",
     "delay",
@@ -168,6 +174,7 @@ impl JobRecord {
     fn build(id: String, mut field: impl FnMut(&str) -> Option<String>) -> Result<Self> {
         let mut number = |key: &str| field(key).and_then(|v| v.parse::<u64>().ok());
         let attempts_made = number("atm").unwrap_or(0) as u32;
+        let attempts_started = number("ats").unwrap_or(0) as u32;
         let stalled_counter = number("stc").unwrap_or(0) as u32;
         let timestamp = number("timestamp").unwrap_or(0);
         let processed_on = number("processedOn");
@@ -185,6 +192,7 @@ impl JobRecord {
             failed_reason: field("failedReason"),
             stacktrace: raw("stacktrace", field("stacktrace"), "[]")?,
             attempts_made,
+            attempts_started,
             stalled_counter,
             timestamp,
             processed_on,

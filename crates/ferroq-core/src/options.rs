@@ -52,7 +52,12 @@ pub struct JobOptions {
     pub remove_on_fail: Option<KeepJobs>,
     /// Per-attempt time limit in milliseconds.
     pub timeout: Option<u64>,
+    /// How many stack traces of failed attempts the job keeps (newest).
+    pub stack_trace_limit: usize,
 }
+
+/// Stack traces a job keeps unless `stackTraceLimit` says otherwise.
+pub const DEFAULT_STACK_TRACE_LIMIT: usize = 10;
 
 impl Default for JobOptions {
     fn default() -> Self {
@@ -66,6 +71,7 @@ impl Default for JobOptions {
             remove_on_complete: None,
             remove_on_fail: None,
             timeout: None,
+            stack_trace_limit: DEFAULT_STACK_TRACE_LIMIT,
         }
     }
 }
@@ -274,6 +280,9 @@ impl JobOptions {
         }
         if let Some(v) = get(map, "timeout") {
             opts.timeout = Some(integer_in("timeout", v, 1, u64::MAX)?);
+        }
+        if let Some(v) = get(map, "stackTraceLimit") {
+            opts.stack_trace_limit = integer_in("stackTraceLimit", v, 0, u32::MAX as u64)? as usize;
         }
         Ok(opts)
     }

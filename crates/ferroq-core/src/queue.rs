@@ -132,6 +132,7 @@ fn new_record(id: String, job: NewJob) -> Result<JobRecord> {
         failed_reason: None,
         stacktrace: raw("[]".into())?,
         attempts_made: 0,
+        attempts_started: 0,
         stalled_counter: 0,
         timestamp: job.timestamp,
         processed_on: None,

@@ -35,6 +35,18 @@ pub enum Finish {
     },
 }
 
+impl Finish {
+    /// The stack traces stored with a failed attempt (JSON array).
+    pub fn stacktrace(&self) -> Option<&str> {
+        match self {
+            Finish::Completed { .. } => None,
+            Finish::Retry { stacktrace, .. } | Finish::Failed { stacktrace, .. } => {
+                Some(stacktrace)
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct FinishItem {
     pub id: String,
@@ -109,6 +121,9 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Blocks until a producer signals new work or `timeout` passes.
     fn wait_for_work(&self, timeout: Duration) -> impl Future<Output = Result<()>> + Send;
+
+    /// Resolves once the store answers (BullMQ's `waitUntilReady`).
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 
     fn get_job(&self, id: &str) -> impl Future<Output = Result<Option<JobRecord>>> + Send;
     fn get_state(&self, id: &str) -> impl Future<Output = Result<JobState>> + Send;

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
@@ -25,9 +26,6 @@ use crate::redis_store::MAX_BATCH;
 use crate::stalled::spawn_checker;
 use crate::store::{CycleRequest, CycleResult, Finish, FinishItem, Lock, Store};
 use crate::time::now_ms;
-
-/// How many stack traces a job keeps (BullMQ's default `stackTraceLimit`).
-const STACK_TRACE_LIMIT: usize = 10;
 
 /// Store calls a worker keeps in flight at once (see the module comment).
 const MAX_IN_FLIGHT: usize = 2;
@@ -435,7 +433,11 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 stack,
                 unrecoverable,
             } => {
-                let stacktrace = append_stack(&job.stacktrace, stack.as_deref());
+                let stacktrace = append_stack(
+                    &job.stacktrace,
+                    stack.as_deref(),
+                    job.opts.stack_trace_limit,
+                );
                 match after_failure(&job.opts, attempts_made, unrecoverable) {
                     AfterFailure::Retry { delay } => (
                         Finish::Retry {
@@ -469,6 +471,9 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 finished_on: now_ms(),
                 failed_reason: None,
                 delay,
+                stacktrace: finish
+                    .stacktrace()
+                    .and_then(|s| RawValue::from_string(s.to_string()).ok()),
             },
             item: FinishItem {
                 id,
@@ -667,14 +672,14 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
     }
 }
 
-/// Appends one stack trace to the stored JSON array, keeping the newest few.
-fn append_stack(stored: &str, stack: Option<&str>) -> String {
+/// Appends one stack trace to the stored JSON array, keeping the newest `limit`.
+fn append_stack(stored: &str, stack: Option<&str>, limit: usize) -> String {
     let mut stacks: Vec<String> = serde_json::from_str(stored).unwrap_or_default();
     if let Some(stack) = stack {
         stacks.push(stack.to_string());
     }
-    if stacks.len() > STACK_TRACE_LIMIT {
-        stacks.drain(..stacks.len() - STACK_TRACE_LIMIT);
+    if stacks.len() > limit {
+        stacks.drain(..stacks.len() - limit);
     }
     serde_json::to_string(&stacks).unwrap_or_else(|_| "[]".into())
 }

@@ -365,6 +365,10 @@ impl Store for RedisStore {
         Ok(())
     }
 
+    async fn ping(&self) -> Result<()> {
+        self.query::<String>(&redis::cmd("PING")).await.map(drop)
+    }
+
     async fn get_job(&self, id: &str) -> Result<Option<JobRecord>> {
         let fields: std::collections::HashMap<String, String> = self
             .query(redis::cmd("HGETALL").arg(self.keys().job(id)))

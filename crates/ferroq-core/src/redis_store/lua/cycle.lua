@@ -13,6 +13,7 @@
           stacktrace JSON, attemptsMade, retry delay (ms),
           keep count (-1: all, 0: remove now), keep age (s, -1: any)
   then the job-hash fields to return for each job taken: their number, then names
+  (one of them `ats`: the fetch counts it up and returns the new value)
   Returns {finishedFlags, nextDelayed, id, values, id, values, …}
     finishedFlags: 1 per finished job, 0 where the token did not hold the lock (the
                    job was recovered as stalled: nothing is written for it)
@@ -35,6 +36,10 @@ local finishCount = tonumber(ARGV[8])
 local FIELDS = 9
 local fieldsAt = 9 + finishCount * FIELDS
 local jobFields = {unpack(ARGV, fieldsAt + 1, fieldsAt + tonumber(ARGV[fieldsAt]))}
+local atsAt
+for i, field in ipairs(jobFields) do
+  if field == 'ats' then atsAt = i end
+end
 local waitKey, prioritizedKey, seqKey, delayedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local activeKey, locksKey, markerKey = KEYS[5], KEYS[6], KEYS[7]
 
@@ -97,12 +102,14 @@ if finishCount > 0 then
       local keepCount, keepAge = tonumber(ARGV[base + 7]), tonumber(ARGV[base + 8])
       if kind == 'r' then
         local delay = tonumber(ARGV[base + 6])
-        rcall('HSET', jobKey, 'atm', atm, 'failedReason', value, 'stacktrace', stack)
         if delay > 0 then
-          rcall('HSET', jobKey, 'state', 'delayed')
+          -- `delay` shows the backoff while the job waits for its next attempt (BullMQ's).
+          rcall('HSET', jobKey, 'atm', atm, 'failedReason', value, 'stacktrace', stack,
+            'state', 'delayed', 'delay', ARGV[base + 6])
           rcall('ZADD', delayedKey, now + delay, id)
           rcall('ZADD', markerKey, 'LT', now + delay, 'd')
         else
+          rcall('HSET', jobKey, 'atm', atm, 'failedReason', value, 'stacktrace', stack)
           push_waiting(jobKey, id, waitKey, prioritizedKey, seqKey, false)
           signal = true
         end
@@ -139,7 +146,7 @@ promote_due(delayedKey, jobPrefix, nowText, waitKey, prioritizedKey, seqKey)
 
 local result = {flags, -1}
 local taken = take_jobs(result, fetchCount, passOn, token,
-  string.format('%d', now + lockDuration), nowText, jobFields, jobPrefix,
+  string.format('%d', now + lockDuration), nowText, jobFields, atsAt, jobPrefix,
   waitKey, prioritizedKey, activeKey, locksKey, markerKey)
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', delayedKey, '0', '0', 'WITHSCORES')

@@ -67,11 +67,12 @@ end
 
 -- Takes up to `n` jobs (plain waiting jobs before prioritized ones, as BullMQ),
 -- locks them with `token` until `deadline` (ms, as text; `now` too) and appends
--- {id, {values of `fields`}} pairs to `out` (`fields[1]` must be one every job has).
+-- {id, {values of `fields`}} pairs to `out` (`fields[1]` must be one every job has;
+-- `fields[atsAt]` is `ats`, the attempts started, which the fetch counts up).
 -- Jobs whose hash vanished are dropped. With `passOn` (the caller was woken by
 -- the marker) and jobs left over, the marker is set again so the next idle worker
 -- wakes too. Returns the number taken.
-local function take_jobs(out, n, passOn, token, deadline, now, fields, jobPrefix, waitKey,
+local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, jobPrefix, waitKey,
                          prioritizedKey, activeKey, locksKey, markerKey)
   if n <= 0 then return 0 end
   local ids = {}
@@ -91,7 +92,9 @@ local function take_jobs(out, n, passOn, token, deadline, now, fields, jobPrefix
     local jobKey = jobPrefix .. id
     local values = rcall('HMGET', jobKey, unpack(fields))
     if values[1] then
-      rcall('HSET', jobKey, 'state', 'active', 'processedOn', now)
+      local started = tostring((tonumber(values[atsAt]) or 0) + 1)
+      values[atsAt] = started
+      rcall('HSET', jobKey, 'state', 'active', 'processedOn', now, 'ats', started)
       out[#out + 1] = id
       out[#out + 1] = values
       taken = taken + 1
