@@ -71,18 +71,32 @@ impl<S: Store> Queue<S> {
     }
 
     /// Adds jobs in one atomic step; returns them as stored. A job whose custom id
-    /// existed comes back as the existing job.
+    /// existed comes back as the existing job (read in one more round trip).
     pub async fn add(&self, jobs: Vec<NewJob>) -> Result<Vec<JobRecord>> {
         let added = self.store.add(&jobs).await?;
+        let existing_ids: Vec<String> = added
+            .iter()
+            .filter(|a| a.existed)
+            .map(|a| a.id.clone())
+            .collect();
+        let mut existing = if existing_ids.is_empty() {
+            Vec::new()
+        } else {
+            self.store.get_jobs(&existing_ids).await?
+        }
+        .into_iter();
         let mut records = Vec::with_capacity(jobs.len());
         for (job, added) in jobs.into_iter().zip(added) {
-            if added.existed {
-                if let Some(existing) = self.store.get_job(&added.id).await? {
-                    records.push(existing);
-                    continue;
-                }
-            }
-            records.push(new_record(added.id, job)?);
+            // A job removed between the add and the read is reported as added.
+            let stored = if added.existed {
+                existing.next().flatten()
+            } else {
+                None
+            };
+            records.push(match stored {
+                Some(record) => record,
+                None => new_record(added.id, job)?,
+            });
         }
         Ok(records)
     }
@@ -92,7 +106,8 @@ impl<S: Store> Queue<S> {
     }
 
     /// Jobs in the given states, each state's range `start..=end` in turn (BullMQ's
-    /// `getJobs`). Ids whose job vanished meanwhile are skipped.
+    /// `getJobs`), read in one round trip after the id lookups. Ids whose job vanished
+    /// meanwhile are skipped.
     pub async fn get_jobs(
         &self,
         states: &[JobState],
@@ -100,15 +115,17 @@ impl<S: Store> Queue<S> {
         end: i64,
         asc: bool,
     ) -> Result<Vec<JobRecord>> {
-        let mut jobs = Vec::new();
+        let mut ids = Vec::new();
         for state in states {
-            for id in self.store.job_ids(*state, start, end, asc).await? {
-                if let Some(job) = self.store.get_job(&id).await? {
-                    jobs.push(job);
-                }
-            }
+            ids.extend(self.store.job_ids(*state, start, end, asc).await?);
         }
-        Ok(jobs)
+        Ok(self
+            .store
+            .get_jobs(&ids)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 }
 

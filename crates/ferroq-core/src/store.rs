@@ -126,6 +126,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 
     fn get_job(&self, id: &str) -> impl Future<Output = Result<Option<JobRecord>>> + Send;
+    /// Several jobs in one round trip, in the order of `ids`; `None` where one is gone.
+    fn get_jobs(
+        &self,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<Option<JobRecord>>>> + Send;
     fn get_state(&self, id: &str) -> impl Future<Output = Result<JobState>> + Send;
     fn counts(&self, states: &[JobState]) -> impl Future<Output = Result<Vec<u64>>> + Send;
     /// Ids in one state, newest first unless `asc`; `start`/`end` inclusive, negative from the end.

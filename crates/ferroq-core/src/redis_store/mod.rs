@@ -379,6 +379,27 @@ impl Store for RedisStore {
         JobRecord::from_fields(id.to_string(), fields).map(Some)
     }
 
+    async fn get_jobs(&self, ids: &[String]) -> Result<Vec<Option<JobRecord>>> {
+        let mut jobs = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_BATCH) {
+            let mut pipe = redis::pipe();
+            for id in chunk {
+                pipe.cmd("HGETALL").arg(self.keys().job(id));
+            }
+            let mut conn = self.conn();
+            let hashes: Vec<std::collections::HashMap<String, String>> =
+                bounded(COMMAND_TIMEOUT, pipe.query_async(&mut conn)).await?;
+            for (id, fields) in chunk.iter().zip(hashes) {
+                jobs.push(if fields.is_empty() {
+                    None
+                } else {
+                    Some(JobRecord::from_fields(id.clone(), fields)?)
+                });
+            }
+        }
+        Ok(jobs)
+    }
+
     async fn get_state(&self, id: &str) -> Result<JobState> {
         let state: Option<String> = self
             .query(redis::cmd("HGET").arg(self.keys().job(id)).arg("state"))
