@@ -341,7 +341,7 @@ export interface WorkerListener<DataType = any, ResultType = any, NameType exten
   stalled: (jobId: string, prev: string) => void;
   /** A recoverable problem (Redis unreachable, a lost lock); the worker keeps going. */
   error: (failedReason: Error) => void;
-  /** The worker reached Redis. */
+  /** The worker reached Redis (its first call went through, after `run()` for `autorun: false`). */
   ready: () => void;
   /** `close()` was called; `closed` follows once active jobs are done. */
   closing: (msg: string) => void;

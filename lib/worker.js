@@ -57,9 +57,6 @@ class Worker extends EventEmitter {
       () => new NativeWorker(this._ops, engineOptions, autorun, (delivery) => this._onDelivery(delivery)),
     );
     if (autorun) this._runPromise = this._untilClosed();
-    // BullMQ's `ready`: the worker reached Redis. Failures surface as `error` events
-    // from the engine, which keeps retrying.
-    untilReady(this).then(() => this.emit('ready'), () => {});
   }
 
   /** Resolves once the worker reaches Redis (rejects with ERR_CONNECTION when it cannot). */
@@ -171,6 +168,9 @@ class Worker extends EventEmitter {
 
   _onEvent(event) {
     switch (event.type) {
+      case 'ready':
+        this.emit('ready');
+        break;
       case 'drained':
         this.emit('drained');
         break;

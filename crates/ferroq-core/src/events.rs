@@ -41,6 +41,8 @@ pub struct Finished {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum WorkerEvent {
+    /// The first store call succeeded: the worker reached its store (BullMQ's `ready`).
+    Ready,
     /// The queue has no more jobs waiting (emitted once per empty spell).
     Drained,
     /// Something went wrong that the worker recovers from by itself.

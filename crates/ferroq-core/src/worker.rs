@@ -143,6 +143,7 @@ pub fn spawn<S: Store, K: JobSink>(
         stalled_checker: None,
         want_fetch: true,
         drained: false,
+        reached_store: false,
         woken: true,
         next_delayed: None,
         retry_at: None,
@@ -183,6 +184,8 @@ struct WorkerLoop<S: Store, K: JobSink> {
     want_fetch: bool,
     /// `drained` was emitted and no job was taken since.
     drained: bool,
+    /// A store call succeeded once (`ready` was emitted).
+    reached_store: bool,
     /// Woken by a producer's signal (or just started); the next fetch passes it on.
     woken: bool,
     next_delayed: Option<Instant>,
@@ -500,6 +503,9 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         };
         self.failures = 0;
         let mut delivery = Delivery::default();
+        if !std::mem::replace(&mut self.reached_store, true) {
+            delivery.events.push(WorkerEvent::Ready);
+        }
         if let Ok(mut held) = self.held.lock() {
             for pending in &sent {
                 if held.get(&pending.item.id) == Some(&pending.item.token) {
