@@ -626,3 +626,25 @@ test('updateProgress with a number: the worker emits progress and getJob reads i
   assert.equal((await queue.getJob(quiet.id)).progress, 7, 'a job that reports nothing keeps its progress');
   await worker.close();
 });
+
+test('add() calls made together go to Redis in one round trip, and each succeeds or fails on its own', async () => {
+  const { queue } = setup();
+  await queue.add('warm-up', {});
+  const before = await redis.calls('evalsha');
+  const settled = await Promise.allSettled([
+    ...Array.from({ length: 50 }, (_, i) => queue.add('burst', { i })),
+    queue.add('bad', {}, { attempts: 0 }),
+    queue.add('last', { i: 50 }),
+  ]);
+  const scripts = (await redis.calls('evalsha')) - before;
+  assert.ok(scripts <= 2, `51 adds took ${scripts} script calls`);
+  const rejected = settled.filter((s) => s.status === 'rejected');
+  assert.equal(rejected.length, 1);
+  assert.ok(rejected[0].reason instanceof InvalidOptionError);
+  assert.equal(rejected[0].reason.code, 'ERR_INVALID_OPTION');
+  assert.match(rejected[0].reason.message, /attempts/);
+  const ids = settled.filter((s) => s.status === 'fulfilled').map((s) => Number(s.value.id));
+  assert.deepEqual(ids, Array.from({ length: 51 }, (_, i) => i + 2), 'ids in call order');
+  assert.equal((await queue.getJobCounts('waiting')).waiting, 52);
+  assert.deepEqual((await queue.getJob(String(ids[50]))).data, { i: 50 });
+});

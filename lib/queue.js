@@ -3,7 +3,7 @@
 const { EventEmitter } = require('node:events');
 const { NativeQueue } = require('./native');
 const { connectionJson } = require('./connection');
-const { ClosedError, InvalidOptionError, native, nativeSync } = require('./errors');
+const { ClosedError, InvalidOptionError, fromNative, native, nativeSync } = require('./errors');
 const { Job } = require('./job');
 const { toJson, optionsJson } = require('./serialize');
 
@@ -64,6 +64,10 @@ class Queue extends EventEmitter {
     super();
     openQueue(this, name, opts || {});
     this._closed = false;
+    // add() calls made in the same tick, sent to the engine together in one round trip
+    // (each still succeeds or fails on its own).
+    this._pendingAdds = [];
+    this._flushAdds = () => this._sendAdds();
   }
 
   /** Resolves once the queue reaches Redis (rejects with ERR_CONNECTION when it cannot). */
@@ -92,18 +96,34 @@ class Queue extends EventEmitter {
     return [name, toJson('data', data, '{}'), optionsJson('opts', merged)];
   }
 
-  async _addMany(batch) {
-    this._live();
-    const records = JSON.parse(await native(this._ops.add(JSON.stringify(batch))));
-    const jobs = records.map((record) => jobFrom(this, record));
-    for (const job of jobs) this.emit('waiting', job);
-    return jobs;
+  /** The Job of one `add` outcome (and its `waiting` event), or the typed error. */
+  _addOutcome(outcome) {
+    if (outcome.error !== undefined) return fromNative(new Error(outcome.error));
+    const job = jobFrom(this, outcome.job);
+    this.emit('waiting', job);
+    return job;
+  }
+
+  _sendAdds() {
+    const batch = this._pendingAdds;
+    this._pendingAdds = [];
+    const triples = JSON.stringify(batch.map((pending) => pending.triple));
+    native(this._ops.add(triples, false)).then(
+      (text) => JSON.parse(text).forEach((outcome, i) => {
+        const result = this._addOutcome(outcome);
+        if (result instanceof Error) batch[i].reject(result); else batch[i].resolve(result);
+      }),
+      (err) => batch.forEach((pending) => pending.reject(err)),
+    );
   }
 
   /** Adds a job; resolves to it. An existing custom `jobId` resolves to the existing job. */
-  async add(name, data, opts) {
-    const [job] = await this._addMany([this._serialize(name, data, opts)]);
-    return job;
+  add(name, data, opts) {
+    return new Promise((resolve, reject) => {
+      this._live();
+      const triple = this._serialize(name, data, opts);
+      if (this._pendingAdds.push({ triple, resolve, reject }) === 1) queueMicrotask(this._flushAdds);
+    });
   }
 
   /** Adds many jobs atomically in one round trip. */
@@ -112,12 +132,15 @@ class Queue extends EventEmitter {
       throw new InvalidOptionError('invalid option `jobs`: addBulk takes an array of {name, data, opts}');
     }
     if (jobs.length === 0) return [];
-    return this._addMany(jobs.map((j, i) => {
+    this._live();
+    const triples = jobs.map((j, i) => {
       if (!j || typeof j !== 'object') {
         throw new InvalidOptionError(`invalid option \`jobs[${i}]\`: must be {name, data, opts}`);
       }
       return this._serialize(j.name, j.data, j.opts);
-    }));
+    });
+    const outcomes = JSON.parse(await native(this._ops.add(JSON.stringify(triples), true)));
+    return outcomes.map((outcome) => this._addOutcome(outcome));
   }
 
   /** The job with this id, or undefined. */

@@ -21,7 +21,12 @@ use serde_json::value::RawValue;
 /// The one place engine errors become JavaScript errors. The message starts with the
 /// stable code (`ERR_…: message`); the JS layer turns it into the matching subclass.
 fn js_error(err: ferroq_core::Error) -> napi::Error {
-    napi::Error::new(Status::GenericFailure, format!("{}: {}", err.code(), err))
+    napi::Error::new(Status::GenericFailure, coded_message(&err))
+}
+
+/// `ERR_CODE: message`, the form lib/errors.js maps to an `Error` subclass.
+fn coded_message(err: &ferroq_core::Error) -> String {
+    format!("{}: {}", err.code(), err)
 }
 
 fn parse_json(field: &str, text: &str) -> Result<serde_json::Value> {
@@ -42,6 +47,14 @@ fn states(types: &[String]) -> Result<Vec<JobState>> {
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// What `add` says of each job it was given.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+enum AddOutcome {
+    Job(ferroq_core::job::JobRecord),
+    Error(String),
 }
 
 /// Queue operations over one Redis connection.
@@ -65,19 +78,37 @@ impl NativeQueue {
         })
     }
 
-    /// Adds jobs atomically; `jobs` is JSON `[[name, dataJson, optsJson], …]`.
-    /// Resolves to a JSON array of the stored jobs.
+    /// Adds jobs in one round trip; `jobs` is JSON `[[name, dataJson, optsJson], …]`.
+    /// `atomic` (addBulk): one invalid job rejects the call and adds none. Otherwise
+    /// (separate `add` calls sent together) each job stands alone. Resolves to a JSON
+    /// array with, per job, `{"job": …}` or `{"error": "ERR_CODE: message"}`.
     #[napi]
-    pub async fn add(&self, jobs: String) -> Result<String> {
+    pub async fn add(&self, jobs: String, atomic: bool) -> Result<String> {
         let triples: Vec<(String, String, String)> = serde_json::from_str(&jobs)
             .map_err(|e| napi::Error::from_reason(format!("ERR_INTERNAL: bad add batch: {e}")))?;
-        let prepared = triples
-            .iter()
-            .map(|(name, data, opts)| prepare_job(name, data, opts))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(js_error)?;
-        let records = self.queue.add(prepared).await.map_err(js_error)?;
-        Ok(to_json(&records))
+        let mut prepared = Vec::with_capacity(triples.len());
+        let mut outcomes = Vec::with_capacity(triples.len());
+        for (name, data, opts) in &triples {
+            match prepare_job(name, data, opts) {
+                Ok(job) => {
+                    prepared.push(job);
+                    outcomes.push(None);
+                }
+                Err(err) if atomic => return Err(js_error(err)),
+                Err(err) => outcomes.push(Some(AddOutcome::Error(coded_message(&err)))),
+            }
+        }
+        let mut records = self
+            .queue
+            .add(prepared)
+            .await
+            .map_err(js_error)?
+            .into_iter();
+        let outcomes: Vec<AddOutcome> = outcomes
+            .into_iter()
+            .filter_map(|o| o.or_else(|| records.next().map(AddOutcome::Job)))
+            .collect();
+        Ok(to_json(&outcomes))
     }
 
     /// Resolves once Redis answers.

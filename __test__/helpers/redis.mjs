@@ -70,6 +70,30 @@ export class RedisServer {
     await waitFor(() => ping(this.port), { what: `redis-server on ${this.port}` });
   }
 
+  /** The text of `INFO <section>` (for counting the commands a test caused). */
+  info(section) {
+    return new Promise((resolve, reject) => {
+      const sock = connect(this.port, '127.0.0.1');
+      let buffer = '';
+      sock.once('connect', () => sock.write(`INFO ${section}\r\n`));
+      sock.on('data', (d) => {
+        buffer += d.toString();
+        const header = /^\$(\d+)\r\n/.exec(buffer);
+        if (header && Buffer.byteLength(buffer) >= header[0].length + Number(header[1])) {
+          sock.destroy();
+          resolve(buffer.slice(header[0].length));
+        }
+      });
+      sock.once('error', reject);
+    });
+  }
+
+  /** How many times Redis ran `command` so far (INFO commandstats). */
+  async calls(command) {
+    const match = new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(await this.info('commandstats'));
+    return match ? Number(match[1]) : 0;
+  }
+
   /** Kills the server (SIGKILL) and waits until it is gone. */
   async kill() {
     if (!this.proc) return;
