@@ -53,7 +53,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 #[derive(serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 enum AddOutcome {
-    Job(ferroq_core::job::JobRecord),
+    Job(Box<ferroq_core::job::JobRecord>),
     Error(String),
 }
 
@@ -106,7 +106,7 @@ impl NativeQueue {
             .into_iter();
         let outcomes: Vec<AddOutcome> = outcomes
             .into_iter()
-            .filter_map(|o| o.or_else(|| records.next().map(AddOutcome::Job)))
+            .filter_map(|o| o.or_else(|| records.next().map(|r| AddOutcome::Job(Box::new(r)))))
             .collect();
         Ok(to_json(&outcomes))
     }
