@@ -66,3 +66,38 @@ test('a worker survives Redis going away, reports errors, and resumes after rest
     await server.stop();
   }
 });
+
+test('Redis killed and restarted mid-run: every accepted job still ends completed, none lost', async () => {
+  const server = await RedisServer.start({ persistent: true });
+  try {
+    const name = fresh();
+    const connection = server.url;
+    const queue = track(new Queue(name, { connection }));
+    const total = 300;
+    await queue.addBulk(Array.from({ length: total }, (_, n) => ({ name: 'j', data: { n } })));
+    const seen = new Set();
+    const worker = track(new Worker(name, async (job) => {
+      await new Promise((r) => setTimeout(r, 2));
+      seen.add(job.data.n);
+      return job.data.n;
+    }, { connection, concurrency: 10, drainDelay: 1 }));
+    worker.on('error', () => {});
+    await waitFor(() => seen.size >= 60, { what: '60 jobs processed' });
+
+    await server.kill();
+    await new Promise((r) => setTimeout(r, 500)); // the outage: outcomes wait in the worker
+    await server.restart();
+
+    await waitFor(async () => {
+      try { return (await queue.getJobCounts('completed')).completed === total; } catch { return false; }
+    }, { timeoutMs: 20000, what: `all ${total} completed (well before any lock expires)` });
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+    assert.deepEqual(counts, { waiting: 0, active: 0, delayed: 0, failed: 0, completed: total });
+    assert.equal(seen.size, total, 'every job ran at least once');
+    const stored = await queue.getJobs(['completed'], 0, -1, true);
+    assert.deepEqual(stored.map((j) => j.returnvalue).sort((a, b) => a - b), Array.from({ length: total }, (_, n) => n));
+    await worker.close();
+  } finally {
+    await server.stop();
+  }
+});

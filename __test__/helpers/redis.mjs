@@ -43,9 +43,13 @@ export async function waitFor(check, { timeoutMs = 10000, intervalMs = 20, what 
 }
 
 export class RedisServer {
-  /** A server not started yet; its port is chosen when it first starts. */
-  constructor() {
+  /**
+   * A server not started yet; its port is chosen when it first starts. `persistent`:
+   * every write is fsynced to an append-only file, so data outlives a SIGKILL.
+   */
+  constructor({ persistent = false } = {}) {
     this.port = null;
+    this.persistent = persistent;
     this.dir = mkdtempSync(join(tmpdir(), 'ferroq-redis-'));
   }
 
@@ -53,8 +57,8 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start() {
-    const server = new RedisServer();
+  static async start(options) {
+    const server = new RedisServer(options);
     await server.restart();
     return server;
   }
@@ -64,7 +68,10 @@ export class RedisServer {
     if (this.port === null) this.port = await freePort();
     this.proc = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      [
+        '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir,
+        ...(this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+      ],
       { stdio: 'ignore' },
     );
     await waitFor(() => ping(this.port), { what: `redis-server on ${this.port}` });

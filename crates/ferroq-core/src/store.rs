@@ -67,6 +67,9 @@ pub struct CycleRequest {
     /// The worker was just woken by a producer's signal: if jobs remain after this
     /// call, signal again so the next idle worker wakes too.
     pub pass_on_wakeup: bool,
+    /// Lock tokens of earlier calls whose answer was lost: jobs still locked with them
+    /// go back to waiting, first in line, before this call fetches.
+    pub reclaim: Vec<String>,
 }
 
 #[derive(Debug, Default)]

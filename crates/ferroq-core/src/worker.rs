@@ -139,6 +139,7 @@ pub fn spawn<S: Store, K: JobSink>(
         pending: Vec::new(),
         in_flight: JoinSet::new(),
         reserved: 0,
+        orphan_tokens: Vec::new(),
         blocking: None,
         stalled_checker: None,
         want_fetch: true,
@@ -156,9 +157,31 @@ pub fn spawn<S: Store, K: JobSink>(
     WorkerHandle { commands }
 }
 
-/// What a store call task returns: the finishes it carried, how many jobs it asked
-/// for, and the store's answer.
-type CycleOutput = (Vec<PendingFinish>, u32, Result<CycleResult>);
+/// A store call that ended: what it carried, and what the store answered.
+struct CycleDone {
+    /// The finishes it carried.
+    sent: Vec<PendingFinish>,
+    /// How many jobs it asked for.
+    fetched: u32,
+    /// The lock token of the jobs it asked for.
+    token: String,
+    /// Tokens of earlier calls whose jobs it gave back (see `orphan_tokens`).
+    reclaimed: Vec<String>,
+    result: Result<CycleResult>,
+}
+
+impl CycleDone {
+    /// The end of a call that fetched and finished nothing (a release).
+    fn empty() -> Self {
+        CycleDone {
+            sent: Vec::new(),
+            fetched: 0,
+            token: String::new(),
+            reclaimed: Vec::new(),
+            result: Ok(CycleResult::default()),
+        }
+    }
+}
 
 struct WorkerLoop<S: Store, K: JobSink> {
     store: S,
@@ -174,9 +197,14 @@ struct WorkerLoop<S: Store, K: JobSink> {
     pending: Vec<PendingFinish>,
     /// Store calls in flight (at most `MAX_IN_FLIGHT`); outcomes arriving meanwhile
     /// batch into the next.
-    in_flight: JoinSet<CycleOutput>,
+    in_flight: JoinSet<CycleDone>,
     /// Jobs asked for by the calls in flight: slots they may fill.
     reserved: u32,
+    /// Lock tokens of calls that failed after asking for jobs. Redis may have run them
+    /// (the answer was lost with the connection): jobs still locked with these tokens
+    /// belong to no one. The next call gives them back to the queue, instead of leaving
+    /// them to stalled recovery a lock duration later.
+    orphan_tokens: Vec<String>,
     /// The blocking wait for new work, when idle.
     blocking: Option<JoinHandle<Result<()>>>,
     stalled_checker: Option<JoinHandle<()>>,
@@ -244,7 +272,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 }
                 Some(report) = renewal_rx.recv() => self.on_renewal(report),
                 Some(done) = self.in_flight.join_next() => match done {
-                    Ok((sent, fetched, result)) => self.on_cycle(sent, fetched, result),
+                    Ok(done) => self.on_cycle(done),
                     Err(_) => self.on_error(Error::Corrupt("worker cycle task panicked".into())),
                 },
                 woke = join_opt(&mut self.blocking) => {
@@ -348,12 +376,19 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             token: format!("{}:{}", self.worker_id, self.fetch_seq),
             lock_duration: self.options.lock_duration,
             pass_on_wakeup: fetch > 0 && std::mem::take(&mut self.woken),
+            reclaim: std::mem::take(&mut self.orphan_tokens),
         };
         let store = self.store.clone();
         self.reserved += fetch;
         self.in_flight.spawn(async move {
             let result = store.cycle(&request).await;
-            (sent, fetch, result)
+            CycleDone {
+                sent,
+                fetched: fetch,
+                token: request.token,
+                reclaimed: request.reclaim,
+                result,
+            }
         });
     }
 
@@ -488,7 +523,14 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         self.want_fetch = true;
     }
 
-    fn on_cycle(&mut self, sent: Vec<PendingFinish>, fetched: u32, result: Result<CycleResult>) {
+    fn on_cycle(&mut self, done: CycleDone) {
+        let CycleDone {
+            sent,
+            fetched,
+            token,
+            mut reclaimed,
+            result,
+        } = done;
         self.reserved -= fetched;
         let result = match result {
             Ok(result) => result,
@@ -497,6 +539,10 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 let mut retry = sent;
                 retry.append(&mut self.pending);
                 self.pending = retry;
+                self.orphan_tokens.append(&mut reclaimed);
+                if fetched > 0 {
+                    self.orphan_tokens.push(token);
+                }
                 self.on_error(err);
                 return;
             }
@@ -666,7 +712,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             if let Err(err) = store.release(&locks).await {
                 sink.deliver(Delivery::event(WorkerEvent::error(&err)));
             }
-            (Vec::new(), 0, Ok(CycleResult::default()))
+            CycleDone::empty()
         });
     }
 

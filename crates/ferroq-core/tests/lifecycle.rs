@@ -27,6 +27,7 @@ fn fetch(n: u32, token: &str) -> CycleRequest {
         token: token.into(),
         lock_duration: 30_000,
         pass_on_wakeup: false,
+        reclaim: vec![],
     }
 }
 
@@ -117,6 +118,55 @@ async fn priorities_lifo_and_custom_ids() {
     let got = store.cycle(&fetch(10, "t")).await.unwrap();
     let names: Vec<_> = got.jobs.iter().map(|j| j.record.name.clone()).collect();
     assert_eq!(names, ["lifo", "plain", "custom", "p1", "p1b", "p5"]);
+}
+
+/// A call whose answer was lost (the connection broke after Redis ran it) leaves jobs
+/// locked with its token; the next call that names the token gives them back.
+#[tokio::test]
+async fn jobs_of_a_lost_answer_are_reclaimed() {
+    let server = RedisServer::start();
+    let store = store(&server, "reclaim");
+    let queue = Queue::new(store.clone());
+    let jobs = (0..3)
+        .map(|_| prepare_job("r", "{}", "{}").unwrap())
+        .collect();
+    queue.add(jobs).await.unwrap();
+
+    let lost = store.cycle(&fetch(2, "w:1")).await.unwrap();
+    assert_eq!(
+        lost.jobs.len(),
+        2,
+        "taken, but pretend the answer never came"
+    );
+    let mut again = fetch(3, "w:2");
+    again.reclaim = vec!["w:1".into(), "w:0".into()];
+    let got = store.cycle(&again).await.unwrap();
+    let ids: Vec<_> = got.jobs.iter().map(|j| j.record.id.clone()).collect();
+    assert_eq!(
+        ids.len(),
+        3,
+        "the two orphans and the third job, all taken again"
+    );
+    for id in ["1", "2", "3"] {
+        assert!(ids.contains(&id.to_string()));
+    }
+    assert_eq!(store.counts(&[JobState::Active]).await.unwrap(), [3]);
+    let renewed = store
+        .extend_locks(
+            &ids.iter()
+                .map(|id| ferroq_core::store::Lock {
+                    id: id.clone(),
+                    token: "w:2".into(),
+                })
+                .collect::<Vec<_>>(),
+            30_000,
+        )
+        .await
+        .unwrap();
+    assert!(renewed.is_empty(), "every job is locked with the new token");
+    let record = store.get_job("1").await.unwrap().unwrap();
+    assert_eq!(record.attempts_started, 2, "taken twice");
+    assert_eq!(record.attempts_made, 0, "no attempt was spent");
 }
 
 #[tokio::test]

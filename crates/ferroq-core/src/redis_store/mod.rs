@@ -278,6 +278,10 @@ impl Store for RedisStore {
         for field in ACTIVE_FIELDS {
             inv.arg(field);
         }
+        inv.arg(request.reclaim.len());
+        for token in &request.reclaim {
+            inv.arg(token);
+        }
         let reply: Vec<Value> = self.run(&inv).await?;
         let mut reply = reply.into_iter();
         let flags: Vec<i64> = parse(reply.next().unwrap_or(Value::Nil))?;

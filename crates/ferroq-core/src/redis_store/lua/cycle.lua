@@ -14,6 +14,9 @@
           keep count (-1: all, 0: remove now), keep age (s, -1: any)
   then the job-hash fields to return for each job taken: their number, then names
   (one of them `ats`: the fetch counts it up and returns the new value)
+  then lock tokens to reclaim: their number, then the tokens. Jobs still locked with
+  one (an earlier call of this worker ran, but its answer was lost) go back to
+  waiting, first in line, before the fetch.
   Returns {finishedFlags, nextDelayed, id, values, id, values, …}
     finishedFlags: 1 per finished job, 0 where the token did not hold the lock (the
                    job was recovered as stalled: nothing is written for it)
@@ -40,6 +43,8 @@ local atsAt
 for i, field in ipairs(jobFields) do
   if field == 'ats' then atsAt = i end
 end
+local reclaimAt = fieldsAt + 1 + #jobFields
+local reclaimCount = tonumber(ARGV[reclaimAt])
 local waitKey, prioritizedKey, seqKey, delayedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local activeKey, locksKey, markerKey = KEYS[5], KEYS[6], KEYS[7]
 
@@ -140,6 +145,23 @@ if finishCount > 0 then
   call_chunked('ZADD', KEYS[9], failed, 2)
   for _, rule in pairs(retention) do apply_retention(rule) end
   if signal and fetchCount == 0 then signal_work(markerKey) end
+end
+
+if reclaimCount > 0 then
+  local lost = {}
+  for i = 1, reclaimCount do lost[ARGV[reclaimAt + i]] = true end
+  local held = rcall('HGETALL', locksKey)
+  local orphans = {}
+  for i = 1, #held, 2 do
+    if lost[held[i + 1]] then orphans[#orphans + 1] = held[i] end
+  end
+  if #orphans > 0 then
+    call_chunked('HDEL', locksKey, orphans)
+    call_chunked('ZREM', activeKey, orphans)
+    for _, id in ipairs(orphans) do
+      push_waiting(jobPrefix .. id, id, waitKey, prioritizedKey, seqKey, true)
+    end
+  end
 end
 
 promote_due(delayedKey, jobPrefix, nowText, waitKey, prioritizedKey, seqKey)
