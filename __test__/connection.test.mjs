@@ -81,6 +81,8 @@ test('Redis killed and restarted mid-run: every accepted job still ends complete
       seen.add(job.data.n);
       return job.data.n;
     }, { connection, concurrency: 10, drainDelay: 1 }));
+    const completedEvents = new Set();
+    worker.on('completed', (job) => completedEvents.add(job.data.n));
     worker.on('error', () => {});
     await waitFor(() => seen.size >= 60, { what: '60 jobs processed' });
 
@@ -94,6 +96,7 @@ test('Redis killed and restarted mid-run: every accepted job still ends complete
     const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
     assert.deepEqual(counts, { waiting: 0, active: 0, delayed: 0, failed: 0, completed: total });
     assert.equal(seen.size, total, 'every job ran at least once');
+    await waitFor(() => completedEvents.size === total, { what: 'a completed event for every job' });
     const stored = await queue.getJobs(['completed'], 0, -1, true);
     assert.deepEqual(stored.map((j) => j.returnvalue).sort((a, b) => a - b), Array.from({ length: total }, (_, n) => n));
     await worker.close();

@@ -15,8 +15,15 @@
 //! | `<p>:{q}:completed`, `failed` | zset | finished job ids, score = finishedOn |
 //! | `<p>:{q}:marker` | zset | wake-up marker idle workers block on (`BZPOPMIN`) |
 //! | `<p>:{q}:stalled-check` | string | gate: one stalled pass per interval across workers |
-//! | `<p>:{q}:job:<id>` | hash | the job |
+//! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
 //! | `<p>:{q}:logs:<id>` | list | the job's log lines |
+
+//!
+//! A job hash holds `name`, `data`, `opts` (JSON), `timestamp`, `delay`, `priority`,
+//! `lifo`, `state`, `atm` (attempts made), `ats` (attempts started), `stc` (stalls),
+//! `processedOn`, `finishedOn`, `returnvalue`, `failedReason`, `stacktrace`,
+//! `progress`, and `ftk`: the lock token that ended the latest attempt, so that the
+//! same finish sent again (its first answer was lost) is recognised as stored.
 
 /// Default key prefix, as BullMQ's `bull` but ours.
 pub const DEFAULT_PREFIX: &str = "ferroq";

@@ -69,6 +69,10 @@ async fn add_fetch_complete_in_order() {
     req.finished = vec![completed("1", "wrong"), completed("2", "t1")];
     let res = store.cycle(&req).await.unwrap();
     assert_eq!(res.finished_ok, [false, true]);
+    // The same finish sent again (as after a lost answer) is recognised as stored.
+    let mut resent = fetch(0, "t3");
+    resent.finished = vec![completed("2", "t1")];
+    assert_eq!(store.cycle(&resent).await.unwrap().finished_ok, [true]);
     assert_eq!(res.jobs[0].record.id, "3", "finish-and-fetch-next");
     assert_eq!(store.get_state("1").await.unwrap(), JobState::Active);
     let job2 = store.get_job("2").await.unwrap().unwrap();

@@ -19,7 +19,9 @@
   waiting, first in line, before the fetch.
   Returns {finishedFlags, nextDelayed, id, values, id, values, …}
     finishedFlags: 1 per finished job, 0 where the token did not hold the lock (the
-                   job was recovered as stalled: nothing is written for it)
+                   job was recovered as stalled: nothing is written for it). A job
+                   this token already finished (a call whose answer was lost, sent
+                   again) counts as 1: its field `ftk` names the token that finished it.
     nextDelayed:   due time of the earliest delayed job, or -1; only looked up when
                    fewer jobs were taken than asked
     values:        the job's values of the named fields (HMGET; nil where unset)
@@ -98,11 +100,13 @@ if finishCount > 0 then
     local base = 9 + i * FIELDS
     local id = ARGV[base]
     if holders[i + 1] ~= ARGV[base + 1] then
-      flags[#flags + 1] = 0
+      local finishedBy = rcall('HGET', jobPrefix .. id, 'ftk')
+      flags[#flags + 1] = (finishedBy == ARGV[base + 1]) and 1 or 0
     else
       flags[#flags + 1] = 1
       released[#released + 1] = id
       local jobKey = jobPrefix .. id
+      local token = ARGV[base + 1]
       local kind, value, stack, atm = ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
       local keepCount, keepAge = tonumber(ARGV[base + 7]), tonumber(ARGV[base + 8])
       if kind == 'r' then
@@ -110,11 +114,12 @@ if finishCount > 0 then
         if delay > 0 then
           -- `delay` shows the backoff while the job waits for its next attempt (BullMQ's).
           rcall('HSET', jobKey, 'atm', atm, 'failedReason', value, 'stacktrace', stack,
-            'state', 'delayed', 'delay', ARGV[base + 6])
+            'state', 'delayed', 'delay', ARGV[base + 6], 'ftk', token)
           rcall('ZADD', delayedKey, now + delay, id)
           rcall('ZADD', markerKey, 'LT', now + delay, 'd')
         else
-          rcall('HSET', jobKey, 'atm', atm, 'failedReason', value, 'stacktrace', stack)
+          rcall('HSET', jobKey, 'atm', atm, 'failedReason', value, 'stacktrace', stack,
+            'ftk', token)
           push_waiting(jobKey, id, waitKey, prioritizedKey, seqKey, false)
           signal = true
         end
@@ -125,13 +130,13 @@ if finishCount > 0 then
         if kind == 'c' then
           setKey = KEYS[8]
           rcall('HSET', jobKey, 'state', 'completed', 'returnvalue', value, 'finishedOn', nowText,
-            'atm', atm)
+            'atm', atm, 'ftk', token)
           completed[#completed + 1] = nowText
           completed[#completed + 1] = id
         else
           setKey = KEYS[9]
           rcall('HSET', jobKey, 'state', 'failed', 'failedReason', value, 'stacktrace', stack,
-            'finishedOn', nowText, 'atm', atm)
+            'finishedOn', nowText, 'atm', atm, 'ftk', token)
           failed[#failed + 1] = nowText
           failed[#failed + 1] = id
         end
