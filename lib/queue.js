@@ -110,8 +110,13 @@ class Queue extends EventEmitter {
     const triples = JSON.stringify(batch.map((pending) => pending.triple));
     native(this._ops.add(triples, false)).then(
       (text) => JSON.parse(text).forEach((outcome, i) => {
-        const result = this._addOutcome(outcome);
-        if (result instanceof Error) batch[i].reject(result); else batch[i].resolve(result);
+        // Each add settles on its own, even if a `waiting` listener throws for another.
+        try {
+          const result = this._addOutcome(outcome);
+          if (result instanceof Error) batch[i].reject(result); else batch[i].resolve(result);
+        } catch (err) {
+          batch[i].reject(err);
+        }
       }),
       (err) => batch.forEach((pending) => pending.reject(err)),
     );
