@@ -158,3 +158,19 @@ test('one bulk add wakes every idle worker, not just one', async () => {
   await waitFor(async () => (await queue.getJobCounts('completed')).completed === 6, { what: '6 completed' });
   assert.ok(perWorker[0] >= 2 && perWorker[1] >= 2, `jobs per worker: ${perWorker}`);
 });
+
+test('listeners that throw are reported as errors and leave no job unstarted or unfinished', async () => {
+  const { queue, start } = setup();
+  await queue.addBulk(Array.from({ length: 6 }, (_, i) => ({ name: 't', data: { i } })));
+  const ran = [];
+  const worker = start(async (job) => { ran.push(job.data.i); return job.data.i; }, { concurrency: 3 });
+  const errors = [];
+  worker.on('error', (err) => errors.push(err.message));
+  worker.on('active', () => { throw new Error('active listener broke'); });
+  worker.on('completed', () => { throw new Error('completed listener broke'); });
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 6, { what: '6 completed' });
+  assert.deepEqual(ran.sort(), [0, 1, 2, 3, 4, 5]);
+  await waitFor(() => errors.length === 12, { what: 'one error per throwing listener call' });
+  assert.ok(errors.every((m) => /listener broke/.test(m)));
+  await worker.close();
+});

@@ -85,16 +85,28 @@ class Worker extends EventEmitter {
 
   _onDelivery(text) {
     const delivery = JSON.parse(text);
-    if (delivery.finished) for (const f of delivery.finished) this._onFinished(f);
-    if (delivery.events) for (const e of delivery.events) this._onEvent(e);
+    if (delivery.finished) for (const f of delivery.finished) this._safely(() => this._onFinished(f));
+    if (delivery.events) for (const e of delivery.events) this._safely(() => this._onEvent(e));
     if (delivery.jobs) for (const record of delivery.jobs) this._start(record);
+  }
+
+  /**
+   * Runs a step that calls user listeners: one that throws is reported as an `error`,
+   * and the rest of the delivery is still handled (no job is left unstarted or untracked).
+   */
+  _safely(step) {
+    try {
+      step();
+    } catch (err) {
+      this._emitError(asError(err));
+    }
   }
 
   _start(record) {
     const job = jobFrom(this, record);
     const entry = { job, token: record.token, controller: new AbortController(), result: undefined, error: undefined };
     this._running.set(job.id, entry);
-    this.emit('active', job, 'waiting');
+    this._safely(() => this.emit('active', job, 'waiting'));
     let pending;
     try {
       pending = Promise.resolve(this.processor(job, entry.token, entry.controller.signal));
@@ -199,10 +211,14 @@ class Worker extends EventEmitter {
   // Redis outages, so without listeners the error is only logged.
   _emitError(err) {
     if (this.listenerCount('error') > 0) {
-      this.emit('error', err);
-    } else {
-      console.error(`[ferroq] worker ${this.name}: ${err.message}`);
+      try {
+        this.emit('error', err);
+        return;
+      } catch (listenerErr) {
+        err = listenerErr;
+      }
     }
+    console.error(`[ferroq] worker ${this.name}: ${err && err.message}`);
   }
 
   /** Stops fetching and waits for active jobs; `close(true)` aborts them and returns them to the queue. */
