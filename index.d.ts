@@ -316,10 +316,12 @@ export declare class Queue<
   /** Closes the queue. */
   close(): Promise<void>;
 
+  /** Adds a typed listener for a queue/worker event. */
   on<U extends keyof QueueListener<DataType, ResultType, NameType>>(
     event: U,
     listener: QueueListener<DataType, ResultType, NameType>[U],
   ): this;
+  /** Adds a typed one-time listener. */
   once<U extends keyof QueueListener<DataType, ResultType, NameType>>(
     event: U,
     listener: QueueListener<DataType, ResultType, NameType>[U],
@@ -367,14 +369,17 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   /** Stops: waits for active jobs; `close(true)` aborts them (AbortSignal) and returns them to the queue. */
   close(force?: boolean): Promise<void>;
 
+  /** Adds a typed listener for a queue/worker event. */
   on<U extends keyof WorkerListener<DataType, ResultType, NameType>>(
     event: U,
     listener: WorkerListener<DataType, ResultType, NameType>[U],
   ): this;
+  /** Adds a typed one-time listener. */
   once<U extends keyof WorkerListener<DataType, ResultType, NameType>>(
     event: U,
     listener: WorkerListener<DataType, ResultType, NameType>[U],
   ): this;
+  /** Removes a listener. */
   off<U extends keyof WorkerListener<DataType, ResultType, NameType>>(
     event: U,
     listener: WorkerListener<DataType, ResultType, NameType>[U],
