@@ -174,3 +174,15 @@ test('listeners that throw are reported as errors and leave no job unstarted or 
   assert.ok(errors.every((m) => /listener broke/.test(m)));
   await worker.close();
 });
+
+test('an idle worker wakes at a delayed job\'s due time, not at the end of its drainDelay', async () => {
+  const { queue, start } = setup();
+  const worker = start(async () => 'on time', { drainDelay: 60 });
+  await new Promise((r) => worker.once('drained', r)); // idle, blocked in Redis for up to 60 s
+  const added = Date.now();
+  const job = await queue.add('soon', {}, { delay: 300 });
+  await waitFor(async () => (await queue.getJobState(job.id)) === 'completed', { timeoutMs: 10000, what: 'delayed job completes' });
+  const stored = await queue.getJob(job.id);
+  assert.ok(stored.processedOn - added >= 300, `ran ${stored.processedOn - added} ms after add`);
+  assert.ok(stored.processedOn - added < 5000, `ran ${stored.processedOn - added} ms after add`);
+});
