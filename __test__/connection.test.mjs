@@ -104,3 +104,21 @@ test('Redis killed and restarted mid-run: every accepted job still ends complete
     await server.stop();
   }
 });
+
+test('ACL users: username and password as an object or in the URL; a wrong password is ERR_CONNECTION', async () => {
+  const server = await RedisServer.start({ acl: 'user default off\nuser app on >s3cr:t@x ~* &* +@all\n' });
+  try {
+    const name = fresh();
+    const byObject = track(new Queue(name, { connection: { host: '127.0.0.1', port: server.port, username: 'app', password: 's3cr:t@x' } }));
+    const job = await byObject.add('x', {});
+    const url = `redis://app:${encodeURIComponent('s3cr:t@x')}@127.0.0.1:${server.port}`;
+    const worker = track(new Worker(name, async () => 'authenticated', { connection: url }));
+    await waitFor(async () => (await byObject.getJobState(job.id)) === 'completed', { what: 'job completes' });
+    await worker.close();
+    const wrong = track(new Queue(name, { connection: { host: '127.0.0.1', port: server.port, username: 'app', password: 'nope' } }));
+    await assert.rejects(wrong.add('y', {}), (err) => err.code === 'ERR_CONNECTION' && /auth/i.test(err.message));
+    assert.equal((await byObject.getJobCounts('waiting')).waiting, 0);
+  } finally {
+    await server.stop();
+  }
+});

@@ -2,7 +2,7 @@
 // restart it and never touch another Redis.
 import { spawn } from 'node:child_process';
 import { before, after } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ function ping(port) {
     sock.once('connect', () => sock.write('PING\r\n'));
     sock.once('data', (d) => {
       sock.destroy();
-      resolve(d.toString().startsWith('+PONG'));
+      resolve(/^(\+PONG|-NOAUTH)/.test(d.toString())); // NOAUTH: up, but wants a user
     });
     sock.once('error', () => resolve(false));
   });
@@ -45,12 +45,18 @@ export async function waitFor(check, { timeoutMs = 10000, intervalMs = 20, what 
 export class RedisServer {
   /**
    * A server not started yet; its port is chosen when it first starts. `persistent`:
-   * every write is fsynced to an append-only file, so data outlives a SIGKILL.
+   * every write is fsynced to an append-only file, so data outlives a SIGKILL. `acl`:
+   * the text of an ACL file (users and their passwords) the server loads.
    */
-  constructor({ persistent = false } = {}) {
+  constructor({ persistent = false, acl = null } = {}) {
     this.port = null;
     this.persistent = persistent;
     this.dir = mkdtempSync(join(tmpdir(), 'ferroq-redis-'));
+    this.aclFile = null;
+    if (acl !== null) {
+      this.aclFile = join(this.dir, 'users.acl');
+      writeFileSync(this.aclFile, acl);
+    }
   }
 
   get url() {
@@ -71,6 +77,7 @@ export class RedisServer {
       [
         '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir,
         ...(this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+        ...(this.aclFile ? ['--aclfile', this.aclFile] : []),
       ],
       { stdio: 'ignore' },
     );
