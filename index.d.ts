@@ -27,6 +27,7 @@ export interface RedisConnectionOptions {
   username?: string;
   password?: string;
   db?: number;
+  /** TLS: `true`, or `{ ca, cert, key, rejectUnauthorized }` as ioredis takes them (PEM strings or Buffers). */
   tls?: boolean | object;
   [setting: string]: unknown;
 }

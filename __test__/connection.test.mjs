@@ -122,3 +122,23 @@ test('ACL users: username and password as an object or in the URL; a wrong passw
     await server.stop();
   }
 });
+
+test('TLS: rediss:// with the CA to trust (object or URL form), rejectUnauthorized: false; an untrusted certificate is refused', async () => {
+  const server = await RedisServer.start({ tls: true });
+  try {
+    const name = fresh();
+    const queue = track(new Queue(name, { connection: { host: '127.0.0.1', port: server.port, tls: { ca: server.ca } } }));
+    const job = await queue.add('secure', {});
+    const worker = track(new Worker(name, async () => 'over TLS', { connection: { url: server.url, tls: { ca: Buffer.from(server.ca) } } }));
+    await waitFor(async () => (await queue.getJobState(job.id)) === 'completed', { what: 'job completes over TLS' });
+    assert.equal((await queue.getJob(job.id)).returnvalue, 'over TLS');
+    await worker.close();
+    const insecure = track(new Queue(name, { connection: { url: server.url, tls: { rejectUnauthorized: false } } }));
+    assert.equal((await insecure.getJobCounts('completed')).completed, 1);
+    const untrusted = track(new Queue(name, { connection: server.url }));
+    await assert.rejects(untrusted.add('no', {}), (err) => err.code === 'ERR_CONNECTION' && /certificate|issuer/i.test(err.message));
+    assert.throws(() => new Queue(name, { connection: { url: server.url, tls: { cert: 'x' } } }), { code: 'ERR_INVALID_OPTION' });
+  } finally {
+    await server.stop();
+  }
+});

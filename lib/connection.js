@@ -1,9 +1,25 @@
 'use strict';
-// Where Redis is. The engine takes a URL or {host, port, username, password, db, tls};
+// Where Redis is. The engine takes a URL or {host, port, username, password, db, tls}
+// (tls: true, or {ca, cert, key, rejectUnauthorized} as ioredis takes them);
 // with nothing given, REDIS_URL, else redis://127.0.0.1:6379.
 const { InvalidOptionError } = require('./errors');
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+/** A PEM option as ioredis takes it (string, Buffer, or an array of them) as one string. */
+function pem(value) {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.map(pem).join('\n');
+  return Buffer.isBuffer(value) ? value.toString('utf8') : value;
+}
+
+/** ioredis' `tls` option (`true` or tls.connect options) as the engine reads it. */
+function tlsJson(tls) {
+  if (!tls) return undefined;
+  if (typeof tls !== 'object') return true;
+  const { ca, cert, key, rejectUnauthorized } = tls;
+  return { ca: pem(ca), cert: pem(cert), key: pem(key), rejectUnauthorized };
+}
 
 /** JSON text describing the connection, for the engine. */
 function connectionJson(connection) {
@@ -18,7 +34,7 @@ function connectionJson(connection) {
         ? connection.options
         : connection;
     const { url, host, port, username, password, db, tls } = settings;
-    return JSON.stringify({ url, host, port, username, password, db, tls: tls ? true : undefined });
+    return JSON.stringify({ url, host, port, username, password, db, tls: tlsJson(tls) });
   }
   throw new InvalidOptionError(
     'invalid option `connection`: must be a redis:// URL or {host, port, username, password, db, tls}',

@@ -1,9 +1,10 @@
 // Starts a private redis-server on a free port for one test file, so tests can stop and
 // restart it and never touch another Redis.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { before, after } from 'node:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,16 +20,31 @@ export function freePort() {
   });
 }
 
-function ping(port) {
+function ping(port, ca) {
   return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    sock.once('connect', () => sock.write('PING\r\n'));
+    const sock = ca
+      ? tlsConnect({ port, host: '127.0.0.1', ca }, () => sock.write('PING\r\n'))
+      : connect(port, '127.0.0.1', () => sock.write('PING\r\n'));
     sock.once('data', (d) => {
       sock.destroy();
       resolve(/^(\+PONG|-NOAUTH)/.test(d.toString())); // NOAUTH: up, but wants a user
     });
     sock.once('error', () => resolve(false));
   });
+}
+
+/** Makes a CA and a server certificate for 127.0.0.1 in `dir` (openssl); returns the CA's PEM. */
+function makeCertificates(dir) {
+  const at = (name) => join(dir, name);
+  const openssl = (...args) => execFileSync('openssl', args, { stdio: 'ignore' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=ferroq test CA',
+    '-keyout', at('ca.key'), '-out', at('ca.crt'));
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1',
+    '-keyout', at('server.key'), '-out', at('server.csr'));
+  writeFileSync(at('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl('x509', '-req', '-in', at('server.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'),
+    '-CAcreateserial', '-days', '1', '-extfile', at('san.ext'), '-out', at('server.crt'));
+  return readFileSync(at('ca.crt'), 'utf8');
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
@@ -46,9 +62,10 @@ export class RedisServer {
   /**
    * A server not started yet; its port is chosen when it first starts. `persistent`:
    * every write is fsynced to an append-only file, so data outlives a SIGKILL. `acl`:
-   * the text of an ACL file (users and their passwords) the server loads.
+   * the text of an ACL file (users and their passwords) the server loads. `tls`: the
+   * server speaks only TLS, with a certificate for 127.0.0.1 from a fresh CA (`ca`).
    */
-  constructor({ persistent = false, acl = null } = {}) {
+  constructor({ persistent = false, acl = null, tls = false } = {}) {
     this.port = null;
     this.persistent = persistent;
     this.dir = mkdtempSync(join(tmpdir(), 'ferroq-redis-'));
@@ -57,10 +74,11 @@ export class RedisServer {
       this.aclFile = join(this.dir, 'users.acl');
       writeFileSync(this.aclFile, acl);
     }
+    this.ca = tls ? makeCertificates(this.dir) : null;
   }
 
   get url() {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.ca ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
   }
 
   static async start(options) {
@@ -75,13 +93,18 @@ export class RedisServer {
     this.proc = spawn(
       'redis-server',
       [
-        '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir,
+        ...(this.ca
+          ? ['--port', '0', '--tls-port', String(this.port), '--tls-auth-clients', 'no',
+            '--tls-cert-file', join(this.dir, 'server.crt'), '--tls-key-file', join(this.dir, 'server.key'),
+            '--tls-ca-cert-file', join(this.dir, 'ca.crt')]
+          : ['--port', String(this.port)]),
+        '--bind', '127.0.0.1', '--save', '', '--dir', this.dir,
         ...(this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
         ...(this.aclFile ? ['--aclfile', this.aclFile] : []),
       ],
       { stdio: 'ignore' },
     );
-    await waitFor(() => ping(this.port), { what: `redis-server on ${this.port}` });
+    await waitFor(() => ping(this.port, this.ca), { what: `redis-server on ${this.port}` });
   }
 
   /** The text of `INFO <section>` (for counting the commands a test caused). */

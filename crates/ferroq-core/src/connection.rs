@@ -1,5 +1,6 @@
-//! Where Redis is: a `redis://` URL or `{host, port, username, password, db, tls}`,
-//! normalised to one URL, and the client settings that keep every call bounded.
+//! Where Redis is: a `redis://` / `rediss://` URL or `{host, port, username, password,
+//! db, tls}`, normalised to one URL plus TLS settings, and the client settings that keep
+//! every call bounded.
 
 use std::time::Duration;
 
@@ -15,6 +16,67 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnectionSpec {
     url: String,
+    tls: TlsSettings,
+}
+
+/// TLS settings beyond the `rediss://` scheme, as ioredis takes them in `tls`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// PEM certificate(s) of the authority to trust instead of the system's.
+    pub ca: Option<String>,
+    /// PEM client certificate and key, for servers that ask for one (mutual TLS).
+    pub cert: Option<String>,
+    pub key: Option<String>,
+    /// `rejectUnauthorized: false`: accept any server certificate.
+    pub insecure: bool,
+}
+
+impl TlsSettings {
+    /// Reads ioredis' `tls` option: `true`, or `{ca, cert, key, rejectUnauthorized}`.
+    fn from_json(value: Option<&Value>) -> Result<Option<Self>> {
+        let map = match value {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => return Ok(None),
+            Some(Value::Bool(true)) => return Ok(Some(Self::default())),
+            Some(Value::Object(map)) => map,
+            Some(_) => {
+                return Err(Error::invalid(
+                    "connection.tls",
+                    "must be true or {ca, cert, key, rejectUnauthorized}",
+                ))
+            }
+        };
+        let pem = |key: &str| match map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Error::invalid(
+                format!("connection.tls.{key}"),
+                "must be a PEM string",
+            )),
+        };
+        let insecure = match map.get("rejectUnauthorized") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(reject)) => !reject,
+            Some(_) => {
+                return Err(Error::invalid(
+                    "connection.tls.rejectUnauthorized",
+                    "must be a boolean",
+                ))
+            }
+        };
+        let settings = Self {
+            ca: pem("ca")?,
+            cert: pem("cert")?,
+            key: pem("key")?,
+            insecure,
+        };
+        if settings.cert.is_some() != settings.key.is_some() {
+            return Err(Error::invalid(
+                "connection.tls",
+                "`cert` and `key` go together (a client certificate needs its key)",
+            ));
+        }
+        Ok(Some(settings))
+    }
 }
 
 /// Percent-encodes a URL user-info part.
@@ -51,7 +113,19 @@ impl ConnectionSpec {
         }
         Ok(Self {
             url: url.to_string(),
+            tls: TlsSettings::default(),
         })
+    }
+
+    /// The URL with TLS turned on when `tls` asks for it.
+    fn with_tls(mut self, tls: Option<TlsSettings>) -> Self {
+        if let Some(tls) = tls {
+            if let Some(rest) = self.url.strip_prefix("redis://") {
+                self.url = format!("rediss://{rest}");
+            }
+            self.tls = tls;
+        }
+        self
     }
 
     /// Accepts a URL string or `{host, port, username, password, db, tls}`; other
@@ -60,8 +134,9 @@ impl ConnectionSpec {
         match value {
             Value::String(url) => Self::from_url(url),
             Value::Object(_) => {
+                let tls = TlsSettings::from_json(value.get("tls"))?;
                 if let Some(url) = string_field(value, "url")? {
-                    return Self::from_url(url);
+                    return Ok(Self::from_url(url)?.with_tls(tls));
                 }
                 let host = string_field(value, "host")?.unwrap_or("127.0.0.1");
                 let port = match value.get("port") {
@@ -79,11 +154,6 @@ impl ConnectionSpec {
                         .as_u64()
                         .ok_or_else(|| Error::invalid("connection.db", "must be an integer ≥ 0"))?,
                 };
-                let tls = !matches!(
-                    value.get("tls"),
-                    None | Some(Value::Null) | Some(Value::Bool(false))
-                );
-                let scheme = if tls { "rediss" } else { "redis" };
                 let user = string_field(value, "username")?;
                 let password = string_field(value, "password")?;
                 let auth = match (user, password) {
@@ -97,9 +167,7 @@ impl ConnectionSpec {
                 } else {
                     host.to_string()
                 };
-                Ok(Self {
-                    url: format!("{scheme}://{auth}{host}:{port}/{db}"),
-                })
+                Ok(Self::from_url(&format!("redis://{auth}{host}:{port}/{db}"))?.with_tls(tls))
             }
             _ => Err(Error::invalid(
                 "connection",
@@ -113,16 +181,35 @@ impl ConnectionSpec {
     }
 
     pub(crate) fn client(&self) -> Result<redis::Client> {
-        redis::Client::open(self.url.as_str()).map_err(|e| {
-            if self.url.starts_with("rediss://") {
-                Error::invalid(
-                    "connection",
-                    format!("TLS (rediss://) is not available in this build: {e}"),
-                )
-            } else {
-                Error::invalid("connection", format!("is not a usable Redis address: {e}"))
-            }
-        })
+        let bad = |e: redis::RedisError| {
+            Error::invalid("connection", format!("is not a usable Redis address: {e}"))
+        };
+        if !self.url.starts_with("rediss://") {
+            return redis::Client::open(self.url.as_str()).map_err(bad);
+        }
+        // rustls needs one process-wide crypto provider; a second install is refused,
+        // which is fine: one is in place.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let url = if self.tls.insecure && !self.url.contains('#') {
+            format!("{}#insecure", self.url)
+        } else {
+            self.url.clone()
+        };
+        let client_tls = match (&self.tls.cert, &self.tls.key) {
+            (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
+                client_cert: cert.clone().into_bytes(),
+                client_key: key.clone().into_bytes(),
+            }),
+            _ => None,
+        };
+        if client_tls.is_none() && self.tls.ca.is_none() {
+            return redis::Client::open(url.as_str()).map_err(bad);
+        }
+        let certs = redis::TlsCertificates {
+            client_tls,
+            root_cert: self.tls.ca.clone().map(String::into_bytes),
+        };
+        redis::Client::build_with_tls(url.as_str(), certs).map_err(bad)
     }
 }
 
@@ -141,5 +228,24 @@ mod tests {
         assert_eq!(spec.url(), "redis://app:p%40ss@localhost:6390/2");
         assert!(ConnectionSpec::from_json(&json!("http://x")).is_err());
         assert!(ConnectionSpec::from_json(&json!({"port": 0})).is_err());
+    }
+
+    #[test]
+    fn tls_turns_the_scheme_and_carries_its_settings() {
+        let spec = ConnectionSpec::from_json(&json!({
+            "host": "h", "port": 6380, "tls": {"ca": "PEM", "rejectUnauthorized": false}
+        }))
+        .unwrap();
+        assert_eq!(spec.url(), "rediss://h:6380/0");
+        assert_eq!(spec.tls.ca.as_deref(), Some("PEM"));
+        assert!(spec.tls.insecure);
+        let by_url =
+            ConnectionSpec::from_json(&json!({"url": "redis://h:1", "tls": true})).unwrap();
+        assert_eq!(by_url.url(), "rediss://h:1");
+        let err = ConnectionSpec::from_json(&json!({"url": "rediss://h", "tls": {"cert": "x"}}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("connection.tls"), "{err}");
+        assert!(ConnectionSpec::from_json(&json!({"tls": "yes"})).is_err());
     }
 }
