@@ -42,9 +42,9 @@ function table(results) {
   return lines.join('\n');
 }
 
-const FOOTNOTES = [
+const footnotes = (env) => [
   'Throughput rows: higher is better, so a ratio above 1 means ferroq is faster. Latency and commands rows: lower is better.',
-  'Each cell is one run on a fresh queue name after FLUSHALL; BullMQ runs first, then ferroq, one scenario at a time, both in this one Node process against the same private redis-server (no persistence).',
+  `Each cell is the median of ${env.repeat} run(s) (BENCH_REPEAT), each on a fresh queue name after FLUSHALL; BullMQ and ferroq take turns, one scenario at a time, both in this one Node process against the same private redis-server (no persistence).`,
   'Every run checks its count at the end (`getJobCounts`: exactly n `waiting` after adds, n `completed` after processing); a run that does not add up, rejects, or makes no progress for the stall limit is **INVALID**, with the reason under "Runs".',
   'process: n jobs pre-loaded with addBulk (not timed), then timed from `new Worker(...)` to the n-th `completed` event; the processor is `async () => 1`.',
   'latency: `completed`-event time − the time just before `add`, both `performance.now()` in this process; an open-loop producer adds one job every 1/rate s without waiting for earlier adds; a warm-up of 20 jobs runs first and is not measured.',
@@ -72,7 +72,7 @@ function header(env) {
     `- date: ${env.date}`,
     `- node ${env.node}, redis-server ${env.redis}, ${env.cpus} CPU(s): ${env.cpuModel}`,
     `- ${env.libraries}`,
-    `- job counts (BENCH_SCALE=${env.scale}): ${env.counts}`,
+    `- job counts (BENCH_SCALE=${env.scale}): ${env.counts}; ${env.repeat} run(s) of each, medians shown`,
     `- bench time: ${env.totalSeconds.toFixed(0)} s`,
   ].join('\n');
 }
@@ -84,7 +84,7 @@ function renderReport(results, env) {
     '',
     table(results),
     '',
-    FOOTNOTES.map((f, i) => `${i + 1}. ${f}`).join('\n'),
+    footnotes(env).map((f, i) => `${i + 1}. ${f}`).join('\n'),
     '',
     '## Runs',
     '',

@@ -7,6 +7,7 @@
 //   BENCH_SCALE=0.05     multiplies every job count (a quick smoke run)
 //   BENCH_LIBS=ferroq    run only these libraries (comma-separated: bullmq,ferroq)
 //   BENCH_STALL_MS=30000 a run that makes no progress for this long is INVALID
+//   BENCH_REPEAT=3       runs of each scenario per library (taking turns); cells are medians
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -28,6 +29,7 @@ function readConfig(env = process.env) {
   return {
     scale,
     stallMs: Number(env.BENCH_STALL_MS) || 30_000,
+    repeat: Math.max(1, Math.round(Number(env.BENCH_REPEAT) || 3)),
     libs: (env.BENCH_LIBS || 'bullmq,ferroq').split(',').map((s) => s.trim()).filter(Boolean),
     n: {
       addSequential: scaled(5_000),
@@ -112,17 +114,39 @@ function formatRun(spec, lib, outcome) {
   return spec.rows.map((row) => `${row.key} ${outcome.values[row.key].toFixed(row.unit === 'jobs/s' ? 0 : 2)} ${row.unit}`).join(', ');
 }
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** One outcome from several runs: the median of each figure; INVALID if any run was. */
+function combineRuns(spec, runs) {
+  const invalid = runs.find((run) => run.invalid);
+  if (invalid) return invalid;
+  const values = Object.fromEntries(spec.rows.map((row) => [row.key, median(runs.map((run) => run.values[row.key]))]));
+  return {
+    ...runs[0],
+    values,
+    seconds: runs.reduce((sum, run) => sum + run.seconds, 0),
+    notes: runs.flatMap((run) => run.notes),
+  };
+}
+
 async function runAll(bench, libs) {
   const scenarios = allScenarios(bench.config.n);
   const results = [];
   for (const [index, spec] of scenarios.entries()) {
-    const byLib = {};
-    for (const lib of libs) {
-      const outcome = await runScenario(bench, spec, lib);
-      byLib[lib.name] = outcome;
-      const notes = outcome.notes.length ? ` [${outcome.notes.join('; ')}]` : '';
-      console.error(`[${index + 1}/${scenarios.length}] ${spec.title} (n=${spec.n}) ${lib.name}: ${formatRun(spec, lib, outcome)} (${outcome.seconds.toFixed(1)} s)${notes}`);
+    const runs = Object.fromEntries(libs.map((lib) => [lib.name, []]));
+    // The libraries take turns, so a slow spell of the machine hits both alike.
+    for (let round = 1; round <= bench.config.repeat; round += 1) {
+      for (const lib of libs) {
+        const outcome = await runScenario(bench, spec, lib);
+        runs[lib.name].push(outcome);
+        const notes = outcome.notes.length ? ` [${outcome.notes.join('; ')}]` : '';
+        console.error(`[${index + 1}/${scenarios.length}, run ${round}] ${spec.title} (n=${spec.n}) ${lib.name}: ${formatRun(spec, lib, outcome)} (${outcome.seconds.toFixed(1)} s)${notes}`);
+      }
     }
+    const byLib = Object.fromEntries(libs.map((lib) => [lib.name, combineRuns(spec, runs[lib.name])]));
     results.push({ spec, byLib });
   }
   return results;
@@ -164,6 +188,7 @@ async function main() {
       cpuModel: os.cpus()[0] ? os.cpus()[0].model : 'unknown',
       libraries: libs.map((l) => l.version).join('; '),
       scale: config.scale,
+      repeat: config.repeat,
       counts: describeCounts(config.n),
       totalSeconds: (performance.now() - started) / 1000,
     });
