@@ -367,6 +367,9 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   waitUntilReady(): Promise<void>;
   /** True from start until the worker closed. */
   isRunning(): boolean;
+  /** How many jobs run at once; setting it takes effect at once (running jobs above it finish first). */
+  get concurrency(): number;
+  set concurrency(concurrency: number);
   /** Stops: waits for active jobs; `close(true)` aborts them (AbortSignal) and returns them to the queue. */
   close(force?: boolean): Promise<void>;
 

@@ -186,3 +186,27 @@ test('an idle worker wakes at a delayed job\'s due time, not at the end of its d
   assert.ok(stored.processedOn - added >= 300, `ran ${stored.processedOn - added} ms after add`);
   assert.ok(stored.processedOn - added < 5000, `ran ${stored.processedOn - added} ms after add`);
 });
+
+test('worker.concurrency can be raised while the worker runs, and is validated', async () => {
+  const { queue, start } = setup();
+  await queue.addBulk(Array.from({ length: 10 }, (_, i) => ({ name: 'c', data: { i } })));
+  let running = 0;
+  let peak = 0;
+  let began;
+  const first = new Promise((r) => { began = r; });
+  const worker = start(async () => {
+    running += 1;
+    peak = Math.max(peak, running);
+    began();
+    await new Promise((r) => setTimeout(r, 80));
+    running -= 1;
+  }, { concurrency: 1 });
+  await first;
+  assert.equal(worker.concurrency, 1);
+  worker.concurrency = 4;
+  assert.equal(worker.concurrency, 4);
+  assert.throws(() => { worker.concurrency = 0; }, { code: 'ERR_INVALID_OPTION' });
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 10, { what: '10 completed' });
+  assert.equal(peak, 4);
+  await worker.close();
+});

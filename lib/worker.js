@@ -56,6 +56,7 @@ class Worker extends EventEmitter {
     this._native = nativeSync(
       () => new NativeWorker(this._ops, engineOptions, autorun, (delivery) => this._onDelivery(delivery)),
     );
+    this._concurrency = opts.concurrency === undefined || opts.concurrency === null ? 1 : opts.concurrency;
     if (autorun) this._runPromise = this._untilClosed();
   }
 
@@ -76,6 +77,20 @@ class Worker extends EventEmitter {
     this._runPromise = this._untilClosed();
     this._native.run();
     return this._runPromise;
+  }
+
+  /** How many jobs run at once. */
+  get concurrency() {
+    return this._concurrency;
+  }
+
+  /** Changes how many jobs run at once; running jobs above the new value finish first. */
+  set concurrency(value) {
+    if (!Number.isInteger(value) || value < 1 || value > 100000) {
+      throw new InvalidOptionError(`invalid option \`concurrency\`: must be an integer from 1 to 100000, got ${value}`);
+    }
+    this._concurrency = value;
+    this._native.setConcurrency(value);
   }
 
   /** True from start until the worker closed. */

@@ -290,6 +290,12 @@ impl NativeWorker {
         self.handle.run();
     }
 
+    /// Changes how many jobs run at once (validated by the JS layer).
+    #[napi]
+    pub fn set_concurrency(&self, concurrency: u32) {
+        self.handle.set_concurrency(concurrency);
+    }
+
     /// Resolves once the worker stopped (see `WorkerHandle::close`).
     #[napi]
     pub async fn close(&self, force: bool) {

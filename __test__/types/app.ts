@@ -68,6 +68,9 @@ const workerOpts: WorkerOptions = {
   removeOnFail: { age: 60 },
 };
 const worker = new Worker<LessonData, LessonResult, LessonName>('lessons', processor, workerOpts);
+worker.concurrency = 20;
+const slots: number = worker.concurrency;
+console.log(slots);
 worker.on('completed', (job, result) => console.log(job.id, result.ok));
 worker.on('failed', (job, err) => console.log(job?.id, err.message));
 worker.on('progress', (job, progress) => console.log(job.id, progress));

@@ -62,6 +62,8 @@ enum Command {
         after: u64,
     },
     Run,
+    /// A new concurrency; running jobs above it finish, no new ones start meanwhile.
+    Concurrency(u32),
     Close {
         force: bool,
         done: oneshot::Sender<()>,
@@ -90,6 +92,12 @@ impl WorkerHandle {
     /// Starts fetching (for workers created with `autorun: false`).
     pub fn run(&self) {
         let _ = self.commands.send(Command::Run);
+    }
+
+    /// Changes how many jobs run at once (BullMQ's `worker.concurrency = n`); checked
+    /// by the caller (≥ 1).
+    pub fn set_concurrency(&self, concurrency: u32) {
+        let _ = self.commands.send(Command::Concurrency(concurrency.max(1)));
     }
 
     /// Stops the worker. Graceful: waits for active jobs and stores their outcomes.
@@ -434,6 +442,10 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                     self.want_fetch = true;
                     self.start_stalled_checker();
                 }
+            }
+            Command::Concurrency(concurrency) => {
+                self.options.concurrency = concurrency;
+                self.want_fetch = true;
             }
             Command::Close { force, done } => self.on_close(force, done),
         }
