@@ -23,10 +23,11 @@ export interface RedisConnectionOptions {
   /** A `redis://` or `rediss://` URL; wins over the other fields. */
   url?: string;
   host?: string;
-  port?: number;
+  /** A number, or its text (as `process.env.REDIS_PORT` gives it). */
+  port?: number | string;
   username?: string;
   password?: string;
-  db?: number;
+  db?: number | string;
   /** TLS: `true`, or `{ ca, cert, key, rejectUnauthorized }` as ioredis takes them (PEM strings or Buffers). */
   tls?: boolean | object;
   [setting: string]: unknown;

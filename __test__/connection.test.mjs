@@ -21,8 +21,11 @@ test('object, URL and REDIS_URL connections reach the same server', async () => 
   } finally {
     if (saved === undefined) delete process.env.REDIS_URL; else process.env.REDIS_URL = saved;
   }
+  // A port from the environment is text; ioredis takes it, so does ferroq.
+  const byEnvPort = track(new Queue(name, { connection: { host: '127.0.0.1', port: String(redis.port) } }));
+  await byEnvPort.add('c', {});
   const byUrl = track(new Queue(name, { connection: redis.url }));
-  assert.equal((await byUrl.getJobCounts('waiting')).waiting, 2);
+  assert.equal((await byUrl.getJobCounts('waiting')).waiting, 3);
 });
 
 test('add rejects with ERR_CONNECTION in bounded time when Redis is unreachable (no fallback)', async () => {

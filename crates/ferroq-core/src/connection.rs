@@ -92,6 +92,14 @@ fn encode(part: &str) -> String {
     out
 }
 
+/// A non-negative integer, also as text: ioredis takes `port: process.env.REDIS_PORT`.
+fn whole_number(value: &Value) -> Option<u64> {
+    match value {
+        Value::String(text) => text.trim().parse().ok(),
+        other => other.as_u64(),
+    }
+}
+
 fn string_field<'a>(value: &'a Value, key: &str) -> Result<Option<&'a str>> {
     match value.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -141,8 +149,7 @@ impl ConnectionSpec {
                 let host = string_field(value, "host")?.unwrap_or("127.0.0.1");
                 let port = match value.get("port") {
                     None | Some(Value::Null) => 6379,
-                    Some(v) => v
-                        .as_u64()
+                    Some(v) => whole_number(v)
                         .filter(|p| (1..=65535).contains(p))
                         .ok_or_else(|| {
                             Error::invalid("connection.port", "must be an integer from 1 to 65535")
@@ -150,8 +157,7 @@ impl ConnectionSpec {
                 };
                 let db = match value.get("db") {
                     None | Some(Value::Null) => 0,
-                    Some(v) => v
-                        .as_u64()
+                    Some(v) => whole_number(v)
                         .ok_or_else(|| Error::invalid("connection.db", "must be an integer ≥ 0"))?,
                 };
                 let user = string_field(value, "username")?;
@@ -228,6 +234,9 @@ mod tests {
         assert_eq!(spec.url(), "redis://app:p%40ss@localhost:6390/2");
         assert!(ConnectionSpec::from_json(&json!("http://x")).is_err());
         assert!(ConnectionSpec::from_json(&json!({"port": 0})).is_err());
+        let from_env = ConnectionSpec::from_json(&json!({"port": "6391", "db": "3"})).unwrap();
+        assert_eq!(from_env.url(), "redis://127.0.0.1:6391/3");
+        assert!(ConnectionSpec::from_json(&json!({"port": "63x"})).is_err());
     }
 
     #[test]
