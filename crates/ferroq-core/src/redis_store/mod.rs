@@ -374,13 +374,8 @@ impl Store for RedisStore {
     }
 
     async fn get_job(&self, id: &str) -> Result<Option<JobRecord>> {
-        let fields: std::collections::HashMap<String, String> = self
-            .query(redis::cmd("HGETALL").arg(self.keys().job(id)))
-            .await?;
-        if fields.is_empty() {
-            return Ok(None);
-        }
-        JobRecord::from_fields(id.to_string(), fields).map(Some)
+        let mut jobs = self.get_jobs(&[id.to_string()]).await?;
+        Ok(jobs.pop().flatten())
     }
 
     async fn get_jobs(&self, ids: &[String]) -> Result<Vec<Option<JobRecord>>> {

@@ -99,14 +99,14 @@ if finishCount > 0 then
   for i = 0, finishCount - 1 do
     local base = 9 + i * FIELDS
     local id = ARGV[base]
-    if holders[i + 1] ~= ARGV[base + 1] then
+    local finishToken = ARGV[base + 1]
+    if holders[i + 1] ~= finishToken then
       local finishedBy = rcall('HGET', jobPrefix .. id, 'ftk')
-      flags[#flags + 1] = (finishedBy == ARGV[base + 1]) and 1 or 0
+      flags[#flags + 1] = (finishedBy == finishToken) and 1 or 0
     else
       flags[#flags + 1] = 1
       released[#released + 1] = id
       local jobKey = jobPrefix .. id
-      local token = ARGV[base + 1]
       local kind, value, stack, atm = ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
       local keepCount, keepAge = tonumber(ARGV[base + 7]), tonumber(ARGV[base + 8])
       if kind == 'r' then
@@ -114,12 +114,12 @@ if finishCount > 0 then
         if delay > 0 then
           -- `delay` shows the backoff while the job waits for its next attempt (BullMQ's).
           rcall('HSET', jobKey, 'atm', atm, 'failedReason', value, 'stacktrace', stack,
-            'state', 'delayed', 'delay', ARGV[base + 6], 'ftk', token)
+            'state', 'delayed', 'delay', ARGV[base + 6], 'ftk', finishToken)
           rcall('ZADD', delayedKey, now + delay, id)
           rcall('ZADD', markerKey, 'LT', now + delay, 'd')
         else
           rcall('HSET', jobKey, 'atm', atm, 'failedReason', value, 'stacktrace', stack,
-            'ftk', token)
+            'ftk', finishToken)
           push_waiting(jobKey, id, waitKey, prioritizedKey, seqKey, false)
           signal = true
         end
@@ -130,13 +130,13 @@ if finishCount > 0 then
         if kind == 'c' then
           setKey = KEYS[8]
           rcall('HSET', jobKey, 'state', 'completed', 'returnvalue', value, 'finishedOn', nowText,
-            'atm', atm, 'ftk', token)
+            'atm', atm, 'ftk', finishToken)
           completed[#completed + 1] = nowText
           completed[#completed + 1] = id
         else
           setKey = KEYS[9]
           rcall('HSET', jobKey, 'state', 'failed', 'failedReason', value, 'stacktrace', stack,
-            'finishedOn', nowText, 'atm', atm, 'ftk', token)
+            'finishedOn', nowText, 'atm', atm, 'ftk', finishToken)
           failed[#failed + 1] = nowText
           failed[#failed + 1] = id
         end
