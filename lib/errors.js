@@ -44,6 +44,49 @@ class UnrecoverableError extends Error {
   }
 }
 
+/** Longest failure message or stack trace a job keeps (characters); longer ones are cut. */
+const MAX_REASON_CHARS = 1 << 20;
+
+/** Runs `read`, or gives `fallback` when it throws (a hostile getter, a revoked Proxy). */
+function attempt(read, fallback) {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+function clip(text) {
+  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}… (cut at ${MAX_REASON_CHARS} characters)` : text;
+}
+
+/**
+ * What a processor threw, read without ever throwing again: an Error whose `message`
+ * getter throws, an object whose `toJSON` and `toString` throw, or a revoked Proxy
+ * still give a readable reason. Returns `{ error, message, stack, unrecoverable }`,
+ * where `error` is what the `failed` event carries: the thrown Error itself, or an
+ * Error made from the reason when what was thrown is not a readable Error.
+ */
+function describeThrown(thrown) {
+  const isError = attempt(() => thrown instanceof Error, false);
+  let message = isError ? attempt(() => thrown.message, undefined) : undefined;
+  if (typeof message !== 'string') {
+    message = attempt(() => (typeof thrown === 'string' ? thrown : JSON.stringify(thrown)), undefined);
+  }
+  if (typeof message !== 'string') message = attempt(() => String(thrown), undefined);
+  if (typeof message !== 'string') message = `a thrown ${typeof thrown} that cannot be read`;
+  message = clip(message);
+  const stack = isError ? attempt(() => thrown.stack, undefined) : undefined;
+  const name = isError ? attempt(() => thrown.name, undefined) : undefined;
+  const readable = isError && attempt(() => thrown.message === message, false);
+  return {
+    error: readable ? thrown : new Error(message),
+    message,
+    stack: typeof stack === 'string' ? clip(stack) : null,
+    unrecoverable: name === 'UnrecoverableError' || attempt(() => thrown instanceof UnrecoverableError, false),
+  };
+}
+
 const byCode = {
   ERR_INVALID_OPTION: InvalidOptionError,
   ERR_NOT_SERIALIZABLE: NotSerializableError,
@@ -90,6 +133,7 @@ module.exports = {
   JobNotFoundError,
   ClosedError,
   UnrecoverableError,
+  describeThrown,
   errorFor,
   fromNative,
   native,

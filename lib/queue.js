@@ -7,8 +7,6 @@ const { ClosedError, InvalidOptionError, fromNative, native, nativeSync } = requ
 const { Job } = require('./job');
 const { toJson, optionsJson } = require('./serialize');
 
-const DEFAULT_PREFIX = 'ferroq';
-
 /** Every state getJobCounts() reports when no type is named: BullMQ's, and `paused`. */
 const ALL_TYPES = ['active', 'completed', 'delayed', 'failed', 'paused', 'prioritized', 'waiting', 'waiting-children'];
 
@@ -36,8 +34,11 @@ function typeList(types) {
 function openQueue(owner, name, opts) {
   checkQueueName(name);
   owner.name = name;
-  owner.opts = { ...opts, prefix: opts.prefix || DEFAULT_PREFIX };
-  owner._ops = nativeSync(() => new NativeQueue(connectionJson(opts.connection), owner.opts.prefix, name));
+  const { prefix, maxPayloadBytes } = opts;
+  owner._ops = nativeSync(
+    () => new NativeQueue(connectionJson(opts.connection), name, optionsJson('opts', { prefix, maxPayloadBytes })),
+  );
+  owner.opts = { ...opts, prefix: owner._ops.prefix };
   owner._hooks = { onProgress: (job, progress) => owner.emit('progress', job, progress) };
   owner._ready = null;
 }
@@ -85,34 +86,56 @@ class Queue extends EventEmitter {
     if (this._closed) throw new ClosedError(`queue ${this.name} is closed`);
   }
 
+  /**
+   * One job to add, serialised: `{ name, data, opts, dataJson, optsJson }`. Throws a
+   * typed error (to the caller's own promise) for bad input or a job over
+   * `maxPayloadBytes`, which is refused here, before the text is copied to the engine.
+   */
   _serialize(name, data, opts) {
     if (typeof name !== 'string') {
       throw new InvalidOptionError(`invalid option \`name\`: the job name must be a string, got ${typeof name}`);
     }
-    const merged = opts === undefined || opts === null ? this.opts.defaultJobOptions : { ...this.opts.defaultJobOptions, ...opts };
     if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Array.isArray(opts))) {
       throw new InvalidOptionError(`invalid option \`opts\`: must be an object, got ${typeof opts}`);
     }
-    return [name, toJson('data', data, '{}'), optionsJson('opts', merged)];
+    const merged = { ...this.opts.defaultJobOptions, ...opts };
+    const dataJson = toJson('data', data, '{}');
+    const optsJson = optionsJson('opts', merged);
+    // Characters never outnumber UTF-8 bytes: past the limit in characters, the job is
+    // too large for sure, and only then are its exact bytes counted.
+    if (name.length + dataJson.length + optsJson.length > this._ops.maxPayloadBytes) {
+      const bytes = Buffer.byteLength(name) + Buffer.byteLength(dataJson) + Buffer.byteLength(optsJson);
+      nativeSync(() => this._ops.checkPayload(bytes));
+    }
+    return { name, data: data === undefined ? {} : data, opts: merged, dataJson, optsJson };
+  }
+
+  /** Sends serialised jobs to the engine; resolves to one outcome per job. */
+  async _store(jobs, atomic) {
+    const text = await native(
+      this._ops.add(jobs.map((j) => j.name), jobs.map((j) => j.dataJson), jobs.map((j) => j.optsJson), atomic),
+    );
+    return JSON.parse(text);
   }
 
   /** The Job of one `add` outcome (and its `waiting` event), or the typed error. */
-  _addOutcome(outcome) {
+  _addOutcome(job, outcome) {
     if (outcome.error !== undefined) return fromNative(new Error(outcome.error));
-    const job = jobFrom(this, outcome.job);
-    this.emit('waiting', job);
-    return job;
+    const stored = outcome.existing
+      ? jobFrom(this, outcome.existing)
+      : jobFrom(this, { ...outcome.added, name: job.name, data: job.data, opts: job.opts });
+    this.emit('waiting', stored);
+    return stored;
   }
 
   _sendAdds() {
     const batch = this._pendingAdds;
     this._pendingAdds = [];
-    const triples = JSON.stringify(batch.map((pending) => pending.triple));
-    native(this._ops.add(triples, false)).then(
-      (text) => JSON.parse(text).forEach((outcome, i) => {
+    this._store(batch.map((pending) => pending.job), false).then(
+      (outcomes) => outcomes.forEach((outcome, i) => {
         // Each add settles on its own, even if a `waiting` listener throws for another.
         try {
-          const result = this._addOutcome(outcome);
+          const result = this._addOutcome(batch[i].job, outcome);
           if (result instanceof Error) batch[i].reject(result); else batch[i].resolve(result);
         } catch (err) {
           batch[i].reject(err);
@@ -126,8 +149,8 @@ class Queue extends EventEmitter {
   add(name, data, opts) {
     return new Promise((resolve, reject) => {
       this._live();
-      const triple = this._serialize(name, data, opts);
-      if (this._pendingAdds.push({ triple, resolve, reject }) === 1) queueMicrotask(this._flushAdds);
+      const job = this._serialize(name, data, opts);
+      if (this._pendingAdds.push({ job, resolve, reject }) === 1) queueMicrotask(this._flushAdds);
     });
   }
 
@@ -138,14 +161,14 @@ class Queue extends EventEmitter {
     }
     if (jobs.length === 0) return [];
     this._live();
-    const triples = jobs.map((j, i) => {
+    const serialised = jobs.map((j, i) => {
       if (!j || typeof j !== 'object') {
         throw new InvalidOptionError(`invalid option \`jobs[${i}]\`: must be {name, data, opts}`);
       }
       return this._serialize(j.name, j.data, j.opts);
     });
-    const outcomes = JSON.parse(await native(this._ops.add(JSON.stringify(triples), true)));
-    return outcomes.map((outcome) => this._addOutcome(outcome));
+    const outcomes = await this._store(serialised, true);
+    return outcomes.map((outcome, i) => this._addOutcome(serialised[i], outcome));
   }
 
   /** The job with this id, or undefined. */
@@ -228,4 +251,4 @@ class Queue extends EventEmitter {
   }
 }
 
-module.exports = { Queue, openQueue, jobFrom, untilReady, DEFAULT_PREFIX };
+module.exports = { Queue, openQueue, jobFrom, untilReady };

@@ -4,22 +4,7 @@
 const { EventEmitter } = require('node:events');
 const { NativeWorker } = require('./native');
 const { openQueue, jobFrom, untilReady } = require('./queue');
-const { InvalidOptionError, UnrecoverableError, errorFor, fromNative, native, nativeSync } = require('./errors');
-
-function asError(value) {
-  if (value instanceof Error) return value;
-  let text;
-  try {
-    text = typeof value === 'string' ? value : JSON.stringify(value);
-  } catch {
-    text = String(value);
-  }
-  return new Error(text === undefined ? String(value) : text);
-}
-
-function isUnrecoverable(err) {
-  return err instanceof UnrecoverableError || (err instanceof Error && err.name === 'UnrecoverableError');
-}
+const { InvalidOptionError, describeThrown, errorFor, fromNative, native, nativeSync } = require('./errors');
 
 class Worker extends EventEmitter {
   /** Starts processing queue `name` with `processor(job, token, signal)` unless `autorun: false`. */
@@ -35,17 +20,17 @@ class Worker extends EventEmitter {
     this._closing = null;
     this._closed = false;
     this._runPromise = null;
-    // Outcomes of this tick, as JSON fragments; sent to the engine together by one
-    // settle() call (one napi crossing, and one Redis round trip for all of them).
-    this._outcomes = [];
+    // Outcomes of this tick (job ids, lock tokens, outcomes as JSON text), sent to the
+    // engine together by one settle() call: one napi crossing, one Redis round trip.
+    this._outcomes = { ids: [], tokens: [], outcomes: [] };
     this._flushOutcomes = () => {
-      const batch = this._outcomes;
-      this._outcomes = [];
+      const { ids, tokens, outcomes } = this._outcomes;
+      this._outcomes = { ids: [], tokens: [], outcomes: [] };
       try {
-        this._native.settle(`[${batch.join(',')}]`);
+        this._native.settle(ids, tokens, outcomes);
       } catch (err) {
         // Runs from setImmediate: a throw here would take the process down. The jobs
-        // keep their locks until they expire and are then recovered as stalled.
+        // keep their locks until the worker closes or they expire and are recovered.
         this._emitError(fromNative(err));
       }
     };
@@ -113,7 +98,7 @@ class Worker extends EventEmitter {
     try {
       step();
     } catch (err) {
-      this._emitError(asError(err));
+      this._emitError(describeThrown(err).error);
     }
   }
 
@@ -128,16 +113,22 @@ class Worker extends EventEmitter {
     } catch (err) {
       pending = Promise.reject(err);
     }
-    pending.then(
-      (result) => this._settleCompleted(entry, result),
-      (err) => this._settleFailed(entry, err),
-    );
+    // Whatever the processor throws or returns, the attempt ends: both paths read
+    // hostile values without throwing, and the last handler is a backstop for a bug.
+    pending
+      .then(
+        (result) => this._settleCompleted(entry, result),
+        (err) => this._settleFailed(entry, err),
+      )
+      .catch(() => this._report(entry, '{"failed":{"message":"ferroq could not read the outcome of this attempt"}}'));
   }
 
   /** Queues one outcome; the first of a tick schedules the flush after the tick. */
-  _report(entry, fields) {
-    const head = `{"id":${JSON.stringify(String(entry.job.id))},"token":${JSON.stringify(entry.token)},`;
-    if (this._outcomes.push(head + fields + '}') === 1) setImmediate(this._flushOutcomes);
+  _report(entry, outcome) {
+    const batch = this._outcomes;
+    batch.ids.push(String(entry.job.id));
+    batch.tokens.push(entry.token);
+    if (batch.outcomes.push(outcome) === 1) setImmediate(this._flushOutcomes);
   }
 
   _settleCompleted(entry, result) {
@@ -145,22 +136,21 @@ class Worker extends EventEmitter {
     try {
       json = JSON.stringify(result);
     } catch (err) {
-      return this._settleFailed(entry, new Error(`the return value is not serialisable to JSON: ${err.message}`));
+      const reason = describeThrown(err).message;
+      return this._settleFailed(entry, new Error(`the return value is not serialisable to JSON: ${reason}`));
     }
     entry.result = result === undefined ? null : result;
     // The return value goes in as raw JSON: the engine stores it without re-parsing.
-    this._report(entry, `"returnvalue":${json === undefined ? 'null' : json}`);
+    this._report(entry, `{"returnvalue":${json === undefined ? 'null' : json}}`);
   }
 
   _settleFailed(entry, thrown) {
-    const err = asError(thrown);
-    if (entry.error === undefined) entry.error = err;
-    const failed = {
-      message: String(err.message),
-      stack: typeof err.stack === 'string' ? err.stack : null,
-      unrecoverable: isUnrecoverable(err),
-    };
-    this._report(entry, `"failed":${JSON.stringify(failed)}`);
+    const { error, message, stack, unrecoverable } = describeThrown(thrown);
+    if (entry.error === undefined) {
+      entry.error = error;
+      entry.reason = message;
+    }
+    this._report(entry, `{"failed":${JSON.stringify({ message, stack, unrecoverable })}}`);
   }
 
   _onFinished(finished) {
@@ -178,7 +168,7 @@ class Worker extends EventEmitter {
       case 'retrying':
       case 'failed': {
         const err = entry.error || new Error(finished.failedReason || 'job failed');
-        job.failedReason = err.message;
+        job.failedReason = entry.reason !== undefined ? entry.reason : finished.failedReason;
         if (finished.stacktrace) job.stacktrace = finished.stacktrace;
         if (finished.status === 'failed') job.finishedOn = finished.finishedOn;
         if (finished.status === 'retrying' && finished.delay > 0) job.delay = finished.delay;
@@ -211,8 +201,11 @@ class Worker extends EventEmitter {
         const entry = this._running.get(event.jobId);
         if (entry && entry.token === event.token) {
           const reason = new Error(event.reason);
-          reason.name = event.reason.includes('timed out') ? 'TimeoutError' : 'AbortError';
-          if (entry.error === undefined) entry.error = reason;
+          reason.name = event.kind === 'timeout' ? 'TimeoutError' : 'AbortError';
+          if (entry.error === undefined) {
+            entry.error = reason;
+            entry.reason = event.reason;
+          }
           entry.controller.abort(reason);
         }
         break;

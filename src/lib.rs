@@ -10,8 +10,8 @@ use napi_derive::napi;
 use ferroq_core::connection::ConnectionSpec;
 use ferroq_core::events::{Delivery, JobSink};
 use ferroq_core::job::JobState;
-use ferroq_core::options::WorkerOptions;
-use ferroq_core::queue::{prepare_job, validate_queue_name, Queue};
+use ferroq_core::options::{QueueOptions, WorkerOptions};
+use ferroq_core::queue::{check_payload, prepare_job, validate_queue_name, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
 use ferroq_core::store::Store;
 use ferroq_core::worker::{self, Outcome, Settled, WorkerHandle};
@@ -51,54 +51,84 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 
 /// What `add` says of each job it was given.
 #[derive(serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(untagged)]
 enum AddOutcome {
-    Job(Box<ferroq_core::job::JobRecord>),
-    Error(String),
+    Stored(AddResult),
+    Error { error: String },
 }
 
 /// Queue operations over one Redis connection.
 #[napi]
 pub struct NativeQueue {
     queue: Queue<RedisStore>,
+    options: QueueOptions,
 }
 
 #[napi]
 impl NativeQueue {
-    /// `connection` is JSON: a URL string or `{host, port, …}`.
+    /// `connection` is JSON: a URL string or `{host, port, …}`; `options` is JSON of
+    /// the engine's queue options (`prefix`, `maxPayloadBytes`).
     #[napi(constructor)]
-    pub fn new(connection: String, prefix: String, name: String) -> Result<Self> {
+    pub fn new(connection: String, name: String, options: String) -> Result<Self> {
         validate_queue_name(&name).map_err(js_error)?;
+        let options = QueueOptions::from_json(&parse_json("opts", &options)?).map_err(js_error)?;
         let spec =
             ConnectionSpec::from_json(&parse_json("connection", &connection)?).map_err(js_error)?;
-        let store = within_runtime_if_available(|| RedisStore::new(&spec, &prefix, &name))
+        let store = within_runtime_if_available(|| RedisStore::new(&spec, &options.prefix, &name))
             .map_err(js_error)?;
         Ok(Self {
             queue: Queue::new(store),
+            options,
         })
     }
 
-    /// Adds jobs in one round trip; `jobs` is JSON `[[name, dataJson, optsJson], …]`.
-    /// `atomic` (addBulk): one invalid job rejects the call and adds none. Otherwise
-    /// (separate `add` calls sent together) each job stands alone. Resolves to a JSON
-    /// array with, per job, `{"job": …}` or `{"error": "ERR_CODE: message"}`.
+    /// The queue's key prefix, as validated.
+    #[napi(getter)]
+    pub fn prefix(&self) -> String {
+        self.options.prefix.clone()
+    }
+
+    /// The largest job `add` accepts, in bytes (`maxPayloadBytes`).
+    #[napi(getter)]
+    pub fn max_payload_bytes(&self) -> f64 {
+        self.options.max_payload_bytes as f64
+    }
+
+    /// Throws ERR_PAYLOAD_TOO_LARGE when a job of `bytes` bytes is over the queue's
+    /// limit: lets the JS layer refuse an oversized job without copying it here.
     #[napi]
-    pub async fn add(&self, jobs: String, atomic: bool) -> Result<String> {
-        let triples: Vec<(String, String, String)> = serde_json::from_str(&jobs)
-            .map_err(|e| napi::Error::from_reason(format!("ERR_INTERNAL: bad add batch: {e}")))?;
-        let mut prepared = Vec::with_capacity(triples.len());
-        let mut outcomes = Vec::with_capacity(triples.len());
-        for (name, data, opts) in &triples {
-            match prepare_job(name, data, opts) {
+    pub fn check_payload(&self, bytes: f64) -> Result<()> {
+        check_payload(&self.options, bytes as u64).map_err(js_error)
+    }
+
+    /// Adds jobs in one round trip: the i-th job is `names[i]`, `data[i]` and
+    /// `opts[i]` (JSON text). `atomic` (addBulk): one invalid job rejects the call and
+    /// adds none. Otherwise (separate `add` calls sent together) each job stands alone.
+    /// Resolves to a JSON array with, per job, `{"added": {id, timestamp, …}}`,
+    /// `{"existing": job}` or `{"error": "ERR_CODE: message"}`.
+    #[napi]
+    pub async fn add(
+        &self,
+        names: Vec<String>,
+        data: Vec<String>,
+        opts: Vec<String>,
+        atomic: bool,
+    ) -> Result<String> {
+        let mut prepared = Vec::with_capacity(names.len());
+        let mut outcomes = Vec::with_capacity(names.len());
+        for ((name, data), opts) in names.into_iter().zip(data).zip(opts) {
+            match prepare_job(&self.options, name, data, opts) {
                 Ok(job) => {
                     prepared.push(job);
                     outcomes.push(None);
                 }
                 Err(err) if atomic => return Err(js_error(err)),
-                Err(err) => outcomes.push(Some(AddOutcome::Error(coded_message(&err)))),
+                Err(err) => outcomes.push(Some(AddOutcome::Error {
+                    error: coded_message(&err),
+                })),
             }
         }
-        let mut records = self
+        let mut stored = self
             .queue
             .add(prepared)
             .await
@@ -106,7 +136,7 @@ impl NativeQueue {
             .into_iter();
         let outcomes: Vec<AddOutcome> = outcomes
             .into_iter()
-            .filter_map(|o| o.or_else(|| records.next().map(|r| AddOutcome::Job(Box::new(r)))))
+            .filter_map(|o| o.or_else(|| stored.next().map(AddOutcome::Stored)))
             .collect();
         Ok(to_json(&outcomes))
     }
@@ -204,12 +234,11 @@ impl JobSink for JsSink {
     }
 }
 
-/// One outcome in a `settle` batch, as lib/worker.js writes it: `returnvalue` for a
-/// completed attempt (raw JSON, not re-parsed), `failed` for a failed one.
+/// One attempt's outcome as lib/worker.js writes it: `{"returnvalue": <raw JSON>}` for
+/// a completed attempt (stored as given, not re-parsed), or
+/// `{"failed": {message, stack, unrecoverable}}`.
 #[derive(Deserialize)]
-struct SettledJs<'a> {
-    id: String,
-    token: String,
+struct OutcomeJs<'a> {
     #[serde(borrow, default)]
     returnvalue: Option<&'a RawValue>,
     #[serde(default)]
@@ -225,23 +254,25 @@ struct FailedJs {
     unrecoverable: bool,
 }
 
-impl SettledJs<'_> {
-    fn into_settled(self) -> Settled {
-        let outcome = match self.failed {
-            Some(f) => Outcome::Failed {
-                message: f.message,
-                stack: f.stack,
-                unrecoverable: f.unrecoverable,
-            },
-            None => Outcome::Completed {
-                returnvalue: self.returnvalue.map_or("null", RawValue::get).to_string(),
-            },
-        };
-        Settled {
-            id: self.id,
-            token: self.token,
-            outcome,
-        }
+/// Reads one outcome. One that cannot be read still ends its attempt, as a failure
+/// saying why: a job must never stay active because its outcome was unreadable.
+fn read_outcome(text: &str) -> Outcome {
+    match serde_json::from_str::<OutcomeJs>(text) {
+        Ok(OutcomeJs {
+            failed: Some(f), ..
+        }) => Outcome::Failed {
+            message: f.message,
+            stack: f.stack,
+            unrecoverable: f.unrecoverable,
+        },
+        Ok(OutcomeJs { returnvalue, .. }) => Outcome::Completed {
+            returnvalue: returnvalue.map_or("null", RawValue::get).to_string(),
+        },
+        Err(err) => Outcome::Failed {
+            message: format!("the outcome of this attempt could not be read: {err}"),
+            stack: None,
+            unrecoverable: false,
+        },
     }
 }
 
@@ -272,16 +303,21 @@ impl NativeWorker {
         Ok(Self { handle })
     }
 
-    /// Several attempts ended: `batch` is a JSON array of `{id, token, returnvalue}` or
-    /// `{id, token, failed: {message, stack, unrecoverable}}`; stored in one round trip.
+    /// Several attempts ended: the i-th job id, its lock token and its outcome (JSON,
+    /// see `OutcomeJs`); stored together in one round trip.
     #[napi]
-    pub fn settle(&self, batch: String) -> Result<()> {
-        let settled: Vec<SettledJs> = serde_json::from_str(&batch).map_err(|e| {
-            napi::Error::from_reason(format!("ERR_INTERNAL: bad settle batch: {e}"))
-        })?;
-        self.handle
-            .settle(settled.into_iter().map(SettledJs::into_settled).collect());
-        Ok(())
+    pub fn settle(&self, ids: Vec<String>, tokens: Vec<String>, outcomes: Vec<String>) {
+        let settled = ids
+            .into_iter()
+            .zip(tokens)
+            .zip(outcomes)
+            .map(|((id, token), outcome)| Settled {
+                id,
+                token,
+                outcome: read_outcome(&outcome),
+            })
+            .collect();
+        self.handle.settle(settled);
     }
 
     /// Starts fetching (workers created with `autorun: false`).

@@ -12,6 +12,14 @@ pub enum Error {
     /// A value could not be turned into JSON (or read back from it).
     #[error("`{field}` is not serialisable: {reason}")]
     NotSerializable { field: String, reason: String },
+    /// A job is larger than a limit allows; nothing was stored.
+    #[error("`{field}` is {size} bytes, over the limit of {limit} bytes set by `{setting}`; nothing was stored")]
+    PayloadTooLarge {
+        field: String,
+        size: u64,
+        limit: u64,
+        setting: String,
+    },
     /// Redis could not be reached (refused, reset, timed out).
     #[error("cannot reach Redis: {0}")]
     Connection(String),
@@ -35,6 +43,7 @@ impl Error {
         match self {
             Error::InvalidOption { .. } => "ERR_INVALID_OPTION",
             Error::NotSerializable { .. } => "ERR_NOT_SERIALIZABLE",
+            Error::PayloadTooLarge { .. } => "ERR_PAYLOAD_TOO_LARGE",
             Error::Connection(_) => "ERR_CONNECTION",
             Error::Redis(_) => "ERR_REDIS",
             Error::JobNotFound(_) => "ERR_JOB_NOT_FOUND",

@@ -38,6 +38,16 @@ pub struct Finished {
     pub stacktrace: Option<Box<RawValue>>,
 }
 
+/// Why a running attempt is aborted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AbortKind {
+    /// The job's `timeout` passed: the attempt fails.
+    Timeout,
+    /// The worker closed by force: the job goes back to the queue untouched.
+    Close,
+}
+
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum WorkerEvent {
@@ -50,11 +60,12 @@ pub enum WorkerEvent {
     /// A job whose worker vanished was put back to waiting.
     #[serde(rename_all = "camelCase")]
     Stalled { job_id: String },
-    /// A running attempt must stop (timeout or forced close): fire its AbortSignal.
+    /// A running attempt must stop: fire its AbortSignal.
     #[serde(rename_all = "camelCase")]
     Abort {
         job_id: String,
         token: String,
+        kind: AbortKind,
         reason: String,
     },
     /// The worker stopped; nothing follows.

@@ -54,6 +54,8 @@ pub struct JobOptions {
     pub timeout: Option<u64>,
     /// How many stack traces of failed attempts the job keeps (newest).
     pub stack_trace_limit: usize,
+    /// Largest serialized `data` in bytes (BullMQ's `sizeLimit`).
+    pub size_limit: Option<u64>,
 }
 
 /// Stack traces a job keeps unless `stackTraceLimit` says otherwise.
@@ -72,6 +74,7 @@ impl Default for JobOptions {
             remove_on_fail: None,
             timeout: None,
             stack_trace_limit: DEFAULT_STACK_TRACE_LIMIT,
+            size_limit: None,
         }
     }
 }
@@ -283,6 +286,59 @@ impl JobOptions {
         }
         if let Some(v) = get(map, "stackTraceLimit") {
             opts.stack_trace_limit = integer_in("stackTraceLimit", v, 0, u32::MAX as u64)? as usize;
+        }
+        if let Some(v) = get(map, "sizeLimit") {
+            opts.size_limit = Some(integer_in("sizeLimit", v, 1, u64::MAX)?);
+        }
+        Ok(opts)
+    }
+}
+
+/// Largest job a queue accepts unless `maxPayloadBytes` says otherwise: room for the
+/// 50 MB documents some apps queue, well under Redis' 512 MB `proto-max-bulk-len`.
+pub const DEFAULT_MAX_PAYLOAD_BYTES: u64 = 64 << 20;
+
+/// Validated queue options (the engine's share; connection settings are read apart).
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueueOptions {
+    /// Key prefix of every key of the queue.
+    pub prefix: String,
+    /// Largest job (name, data and options, serialized) `add` accepts, in bytes.
+    pub max_payload_bytes: u64,
+}
+
+impl Default for QueueOptions {
+    fn default() -> Self {
+        Self {
+            prefix: crate::keys::DEFAULT_PREFIX.to_string(),
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+        }
+    }
+}
+
+impl QueueOptions {
+    pub fn from_json(value: &Value) -> Result<Self> {
+        let map = match value {
+            Value::Null => return Ok(Self::default()),
+            Value::Object(map) => map,
+            other => return Err(rule("opts", "must be an object", other)),
+        };
+        let mut opts = Self::default();
+        match get(map, "prefix") {
+            None => {}
+            Some(Value::String(p)) if p.is_empty() => {}
+            Some(Value::String(p)) if p.contains(['{', '}']) => {
+                return Err(rule(
+                    "prefix",
+                    "must not contain '{' or '}'",
+                    &Value::String(p.clone()),
+                ))
+            }
+            Some(Value::String(p)) => opts.prefix = p.clone(),
+            Some(other) => return Err(rule("prefix", "must be a string", other)),
+        }
+        if let Some(v) = get(map, "maxPayloadBytes") {
+            opts.max_payload_bytes = integer_in("maxPayloadBytes", v, 1, u64::MAX)?;
         }
         Ok(opts)
     }

@@ -1,12 +1,13 @@
 //! Queue operations: adding jobs and reading them back. Validation happens here, before
 //! anything reaches the store, so bad input changes nothing.
 
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::job::{JobRecord, JobState, NewJob};
-use crate::options::JobOptions;
+use crate::options::{JobOptions, QueueOptions};
 use crate::store::Store;
 use crate::time::now_ms;
 
@@ -27,29 +28,59 @@ pub fn validate_queue_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks a job's size in bytes (name, data and options serialized) against the
+/// queue's `maxPayloadBytes`.
+pub fn check_payload(limits: &QueueOptions, job_bytes: u64) -> Result<()> {
+    if job_bytes > limits.max_payload_bytes {
+        return Err(Error::PayloadTooLarge {
+            field: "job".into(),
+            size: job_bytes,
+            limit: limits.max_payload_bytes,
+            setting: "maxPayloadBytes".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Validates one job to add. `data` and `opts` are JSON text (the JavaScript layer
-/// serialises them); `opts` already holds the queue's defaults.
-pub fn prepare_job(name: &str, data: &str, opts_json: &str) -> Result<NewJob> {
-    if serde_json::from_str::<&RawValue>(data).is_err() {
+/// serialises them); `opts` already holds the queue's defaults. Size limits are
+/// checked before the data is parsed, so an oversized job costs no more work.
+pub fn prepare_job(
+    limits: &QueueOptions,
+    name: impl Into<String>,
+    data: impl Into<String>,
+    opts_json: impl Into<String>,
+) -> Result<NewJob> {
+    let (name, data, opts_json) = (name.into(), data.into(), opts_json.into());
+    check_payload(limits, (name.len() + data.len() + opts_json.len()) as u64)?;
+    let opts_value: Value =
+        serde_json::from_str(&opts_json).map_err(|e| Error::NotSerializable {
+            field: "opts".into(),
+            reason: e.to_string(),
+        })?;
+    let opts = JobOptions::from_json(&opts_value)?;
+    if let Some(limit) = opts.size_limit.filter(|&limit| data.len() as u64 > limit) {
+        return Err(Error::PayloadTooLarge {
+            field: "data".into(),
+            size: data.len() as u64,
+            limit,
+            setting: "sizeLimit".into(),
+        });
+    }
+    if serde_json::from_str::<&RawValue>(&data).is_err() {
         return Err(Error::NotSerializable {
             field: "data".into(),
             reason: "is not valid JSON".into(),
         });
     }
-    let opts_value: Value =
-        serde_json::from_str(opts_json).map_err(|e| Error::NotSerializable {
-            field: "opts".into(),
-            reason: e.to_string(),
-        })?;
-    let opts = JobOptions::from_json(&opts_value)?;
     let timestamp = match opts_value.get("timestamp").and_then(Value::as_f64) {
         Some(t) if t.is_finite() && t > 0.0 => t as u64,
         _ => now_ms(),
     };
     Ok(NewJob {
-        name: name.to_string(),
-        data: data.to_string(),
-        opts_json: opts_json.to_string(),
+        name,
+        data,
+        opts_json,
         opts,
         timestamp,
     })
@@ -70,9 +101,10 @@ impl<S: Store> Queue<S> {
         &self.store
     }
 
-    /// Adds jobs in one atomic step; returns them as stored. A job whose custom id
-    /// existed comes back as the existing job (read in one more round trip).
-    pub async fn add(&self, jobs: Vec<NewJob>) -> Result<Vec<JobRecord>> {
+    /// Adds jobs in one atomic step. A job whose custom id existed comes back as the
+    /// stored job (read in one more round trip); a new one as what the store assigned,
+    /// since the caller has its name, data and options already.
+    pub async fn add(&self, jobs: Vec<NewJob>) -> Result<Vec<AddResult>> {
         let added = self.store.add(&jobs).await?;
         let existing_ids: Vec<String> = added
             .iter()
@@ -94,8 +126,8 @@ impl<S: Store> Queue<S> {
                 None
             };
             records.push(match stored {
-                Some(record) => record,
-                None => new_record(added.id, job)?,
+                Some(record) => AddResult::Existing(Box::new(record)),
+                None => AddResult::Added(AddedJob::new(added.id, &job)),
             });
         }
         Ok(records)
@@ -129,33 +161,51 @@ impl<S: Store> Queue<S> {
     }
 }
 
-/// The record of a job just added, without reading it back.
-fn new_record(id: String, job: NewJob) -> Result<JobRecord> {
-    let raw = |text: String| RawValue::from_string(text).map_err(|e| Error::Corrupt(e.to_string()));
-    let state = if job.opts.delay > 0 {
-        JobState::Delayed
-    } else if job.opts.priority > 0 {
-        JobState::Prioritized
-    } else {
-        JobState::Waiting
-    };
-    Ok(JobRecord {
-        id,
-        name: job.name,
-        data: raw(job.data)?,
-        opts: raw(job.opts_json)?,
-        progress: raw("0".into())?,
-        returnvalue: None,
-        failed_reason: None,
-        stacktrace: raw("[]".into())?,
-        attempts_made: 0,
-        attempts_started: 0,
-        stalled_counter: 0,
-        timestamp: job.timestamp,
-        processed_on: None,
-        finished_on: None,
-        delay: job.opts.delay,
-        priority: job.opts.priority,
-        state: Some(state.as_str().to_string()),
-    })
+/// What `add` gives back for each job.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AddResult {
+    /// A new job: what the store assigned to it.
+    Added(AddedJob),
+    /// A job with this custom id was there already; it is left as it was.
+    Existing(Box<JobRecord>),
+}
+
+impl AddResult {
+    pub fn id(&self) -> &str {
+        match self {
+            AddResult::Added(job) => &job.id,
+            AddResult::Existing(job) => &job.id,
+        }
+    }
+}
+
+/// The fields of a job just added that its caller does not know yet. Its name, data
+/// and options are not echoed back: a 50 MB document would cross twice for nothing.
+#[derive(Debug, Serialize)]
+pub struct AddedJob {
+    pub id: String,
+    pub timestamp: u64,
+    pub delay: u64,
+    pub priority: u32,
+    pub state: JobState,
+}
+
+impl AddedJob {
+    fn new(id: String, job: &NewJob) -> Self {
+        let state = if job.opts.delay > 0 {
+            JobState::Delayed
+        } else if job.opts.priority > 0 {
+            JobState::Prioritized
+        } else {
+            JobState::Waiting
+        };
+        Self {
+            id,
+            timestamp: job.timestamp,
+            delay: job.opts.delay,
+            priority: job.opts.priority,
+            state,
+        }
+    }
 }

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use crate::backoff::{after_failure, AfterFailure};
 use crate::error::{Error, Result};
-use crate::events::{Delivery, Finished, FinishedStatus, JobSink, WorkerEvent};
+use crate::events::{AbortKind, Delivery, Finished, FinishedStatus, JobSink, WorkerEvent};
 use crate::job::ActiveJob;
 use crate::locks::{spawn_renewal, HeldLocks, RenewalReport};
 use crate::options::{JobOptions, KeepJobs, WorkerOptions};
@@ -423,6 +423,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                     self.deliver(Delivery::event(WorkerEvent::Abort {
                         job_id: id.clone(),
                         token: token.clone(),
+                        kind: AbortKind::Timeout,
                         reason: reason.clone(),
                     }));
                     let outcome = Outcome::Failed {
@@ -706,6 +707,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             delivery.events.push(WorkerEvent::Abort {
                 job_id: id.clone(),
                 token: job.token.clone(),
+                kind: AbortKind::Close,
                 reason: "worker closed by force".into(),
             });
             locks.push(Lock {

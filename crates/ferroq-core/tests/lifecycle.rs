@@ -8,8 +8,9 @@ use std::time::Duration;
 use ferroq_core::connection::ConnectionSpec;
 use ferroq_core::events::{Delivery, JobSink};
 use ferroq_core::job::JobState;
+use ferroq_core::options::QueueOptions;
 use ferroq_core::options::{KeepJobs, WorkerOptions};
-use ferroq_core::queue::{prepare_job, Queue};
+use ferroq_core::queue::{prepare_job, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
 use ferroq_core::store::{CycleRequest, Finish, FinishItem, Store};
 use ferroq_core::worker::{self, Outcome, WorkerHandle};
@@ -50,11 +51,19 @@ async fn add_fetch_complete_in_order() {
     let store = store(&server, "basic");
     let queue = Queue::new(store.clone());
     let jobs = (0..3)
-        .map(|i| prepare_job("n", &format!("{{\"i\":{i}}}"), "{}").unwrap())
+        .map(|i| {
+            prepare_job(
+                &QueueOptions::default(),
+                "n",
+                &format!("{{\"i\":{i}}}"),
+                "{}",
+            )
+            .unwrap()
+        })
         .collect();
     let added = queue.add(jobs).await.unwrap();
     assert_eq!(
-        added.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        added.iter().map(|j| j.id()).collect::<Vec<_>>(),
         ["1", "2", "3"]
     );
     assert_eq!(store.counts(&[JobState::Waiting]).await.unwrap(), [3]);
@@ -92,7 +101,8 @@ async fn priorities_lifo_and_custom_ids() {
     let server = RedisServer::start();
     let store = store(&server, "prio");
     let queue = Queue::new(store.clone());
-    let add = |name: &str, opts: &str| prepare_job(name, "{}", opts).unwrap();
+    let add =
+        |name: &str, opts: &str| prepare_job(&QueueOptions::default(), name, "{}", opts).unwrap();
     let added = queue
         .add(vec![
             add("p5", r#"{"priority":5}"#),
@@ -104,9 +114,10 @@ async fn priorities_lifo_and_custom_ids() {
         ])
         .await
         .unwrap();
-    assert_eq!(added[5].id, "my-id");
+    assert_eq!(added[5].id(), "my-id");
     let again = queue
         .add(vec![prepare_job(
+            &QueueOptions::default(),
             "other",
             "{\"x\":1}",
             r#"{"jobId":"my-id"}"#,
@@ -114,10 +125,10 @@ async fn priorities_lifo_and_custom_ids() {
         .unwrap()])
         .await
         .unwrap();
-    assert_eq!(
-        again[0].name, "custom",
-        "an existing jobId returns the existing job"
-    );
+    match &again[0] {
+        AddResult::Existing(job) => assert_eq!(job.name, "custom", "the stored job, unchanged"),
+        other => panic!("an existing jobId returns the existing job, got {other:?}"),
+    }
 
     let got = store.cycle(&fetch(10, "t")).await.unwrap();
     let names: Vec<_> = got.jobs.iter().map(|j| j.record.name.clone()).collect();
@@ -132,7 +143,7 @@ async fn jobs_of_a_lost_answer_are_reclaimed() {
     let store = store(&server, "reclaim");
     let queue = Queue::new(store.clone());
     let jobs = (0..3)
-        .map(|_| prepare_job("r", "{}", "{}").unwrap())
+        .map(|_| prepare_job(&QueueOptions::default(), "r", "{}", "{}").unwrap())
         .collect();
     queue.add(jobs).await.unwrap();
 
@@ -179,7 +190,9 @@ async fn stalled_jobs_return_then_fail() {
     let store = store(&server, "stall");
     let queue = Queue::new(store.clone());
     queue
-        .add(vec![prepare_job("s", "{}", "{}").unwrap()])
+        .add(vec![
+            prepare_job(&QueueOptions::default(), "s", "{}", "{}").unwrap()
+        ])
         .await
         .unwrap();
 
@@ -243,7 +256,7 @@ async fn worker_loop_runs_without_node() {
     let store = store(&server, "loop");
     let queue = Queue::new(store.clone());
     let jobs = (0..50)
-        .map(|_| prepare_job("j", "{}", r#"{"attempts":2}"#).unwrap())
+        .map(|_| prepare_job(&QueueOptions::default(), "j", "{}", r#"{"attempts":2}"#).unwrap())
         .collect();
     queue.add(jobs).await.unwrap();
 
