@@ -210,3 +210,25 @@ test('worker.concurrency can be raised while the worker runs, and is validated',
   assert.equal(peak, 4);
   await worker.close();
 });
+
+test('lock renewal racing finished jobs raises no false lost-lock errors', async () => {
+  // Renewing every 2 ms keeps a renewal in flight nearly always, so many jobs finish
+  // between a renewal's snapshot of the held locks and its run in Redis.
+  const { queue, start } = setup({ concurrency: 50, lockDuration: 5000, lockRenewTime: 2 });
+  const total = 4000;
+  for (let i = 0; i < total; i += 1000) {
+    await queue.addBulk(Array.from({ length: 1000 }, (_, j) => ({ name: 'n', data: { i: i + j } })));
+  }
+  const errors = [];
+  let completed = 0;
+  const worker = start(async () => {
+    await new Promise((r) => setImmediate(r));
+    return 1;
+  });
+  worker.on('error', (err) => errors.push(err));
+  worker.on('completed', () => { completed += 1; });
+  await waitFor(() => completed === total, { timeoutMs: 60000, what: `${total} completed` });
+  await worker.close();
+  assert.deepEqual(errors.map((e) => `${e.code}: ${e.message}`), []);
+  assert.equal((await queue.getJobCounts('completed')).completed, total);
+});

@@ -15,8 +15,10 @@ pub type HeldLocks = Arc<Mutex<HashMap<String, String>>>;
 
 /// What the renewal task reports back to the worker loop.
 pub enum RenewalReport {
-    /// These jobs' locks were taken over (they were recovered as stalled).
-    Lost(Vec<String>),
+    /// These locks were gone from the store when renewed: taken over (the job was
+    /// recovered as stalled), or released because the job just finished. Only the
+    /// worker loop knows which: it reports the ones it still runs.
+    Lost(Vec<Lock>),
     Failed(crate::error::Error),
 }
 
@@ -48,7 +50,12 @@ pub fn spawn_renewal<S: Store>(
             }
             let outcome = match store.extend_locks(&locks, lock_duration).await {
                 Ok(lost) if lost.is_empty() => continue,
-                Ok(lost) => RenewalReport::Lost(lost),
+                Ok(lost) => RenewalReport::Lost(
+                    locks
+                        .into_iter()
+                        .filter(|lock| lost.contains(&lock.id))
+                        .collect(),
+                ),
                 Err(err) => RenewalReport::Failed(err),
             };
             if report.send(outcome).is_err() {

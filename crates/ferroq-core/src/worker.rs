@@ -641,8 +641,18 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
 
     fn on_renewal(&mut self, report: RenewalReport) {
         match report {
-            RenewalReport::Lost(ids) => {
-                for id in ids {
+            RenewalReport::Lost(locks) => {
+                for Lock { id, token } in locks {
+                    // A job whose outcome arrived meanwhile released its lock by being
+                    // stored (or will learn of the loss from its finish): not an error.
+                    let running = self.active.get(&id).is_some_and(|job| job.token == token);
+                    if !running {
+                        continue;
+                    }
+                    // Reported once: the lock is not renewed again.
+                    if let Ok(mut held) = self.held.lock() {
+                        held.remove(&id);
+                    }
                     self.deliver(Delivery::event(WorkerEvent::Error {
                         code: "ERR_LOCK_LOST".into(),
                         message: format!("lost the lock of job {id}: it was recovered as stalled"),
