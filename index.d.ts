@@ -78,7 +78,7 @@ export interface DefaultJobOptions {
   keepLogs?: number;
   /** Stack traces of failed attempts to keep, newest first (default 10). */
   stackTraceLimit?: number;
-  /** Accepted for compatibility; not yet enforced. */
+  /** Largest serialized `data` in bytes; a larger job is refused with `ERR_PAYLOAD_TOO_LARGE`. */
   sizeLimit?: number;
 }
 
@@ -115,6 +115,12 @@ export interface QueueBaseOptions {
 }
 
 export interface QueueOptions extends QueueBaseOptions {
+  /**
+   * ferroq's addition: the largest job (name, data and options, serialized) `add`
+   * accepts, in bytes; default 64 MiB. A larger one is refused with
+   * `ERR_PAYLOAD_TOO_LARGE` before anything is sent.
+   */
+  maxPayloadBytes?: number;
   defaultJobOptions?: DefaultJobOptions;
   streams?: { events: { maxLen: number } };
 }
@@ -404,8 +410,16 @@ export declare class FerroqError extends Error {
 export declare class InvalidOptionError extends FerroqError {}
 /** `ERR_NOT_SERIALIZABLE`: a value cannot be stored as JSON. */
 export declare class NotSerializableError extends FerroqError {}
-/** `ERR_CONNECTION`: Redis could not be reached in time. */
+/** `ERR_PAYLOAD_TOO_LARGE`: a job is over `sizeLimit`, `maxPayloadBytes` or Redis' `proto-max-bulk-len`; nothing was stored. */
+export declare class PayloadTooLargeError extends FerroqError {}
+/** `ERR_CONNECTION`: Redis could not be reached; a write that fails so was not stored. */
 export declare class ConnectionError extends FerroqError {}
+/** `ERR_OUTCOME_UNKNOWN`: a write was sent but its answer was lost; it may have been stored (retry with a `jobId`). */
+export declare class OutcomeUnknownError extends FerroqError {}
+/** `ERR_AUTH`: Redis refused the credentials, or wants some and none were given. */
+export declare class AuthError extends FerroqError {}
+/** `ERR_REDIS`: Redis answered a command with an error (out of memory, a wrong key type, ...). */
+export declare class RedisError extends FerroqError {}
 /** `ERR_JOB_NOT_FOUND`: the job does not exist. */
 export declare class JobNotFoundError extends FerroqError {}
 /** `ERR_CLOSED`: the queue or worker is closed. */

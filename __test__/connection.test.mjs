@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { fileRedis, RedisServer, freePort, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
-const { Queue, Worker, ConnectionError } = require('../index.js');
+const { Queue, Worker, ConnectionError, AuthError } = require('../index.js');
 
 const { redis, fresh, track } = fileRedis('conn');
 
@@ -108,7 +108,7 @@ test('Redis killed and restarted mid-run: every accepted job still ends complete
   }
 });
 
-test('ACL users: username and password as an object or in the URL; a wrong password is ERR_CONNECTION', async () => {
+test('ACL users: username and password as an object or in the URL; a wrong or missing password is ERR_AUTH', async () => {
   const server = await RedisServer.start({ acl: 'user default off\nuser app on >s3cr:t@x ~* &* +@all\n' });
   try {
     const name = fresh();
@@ -119,7 +119,10 @@ test('ACL users: username and password as an object or in the URL; a wrong passw
     await waitFor(async () => (await byObject.getJobState(job.id)) === 'completed', { what: 'job completes' });
     await worker.close();
     const wrong = track(new Queue(name, { connection: { host: '127.0.0.1', port: server.port, username: 'app', password: 'nope' } }));
-    await assert.rejects(wrong.add('y', {}), (err) => err.code === 'ERR_CONNECTION' && /auth/i.test(err.message));
+    await assert.rejects(wrong.add('y', {}), (err) => err instanceof AuthError && err.code === 'ERR_AUTH' && /auth/i.test(err.message));
+    const none = track(new Queue(name, { connection: { host: '127.0.0.1', port: server.port } }));
+    await assert.rejects(none.add('y', {}), (err) => err instanceof AuthError && err.code === 'ERR_AUTH');
+    await assert.rejects(none.getJobCounts(), (err) => err.code === 'ERR_AUTH');
     assert.equal((await byObject.getJobCounts('waiting')).waiting, 0);
   } finally {
     await server.stop();

@@ -21,9 +21,29 @@ class NotSerializableError extends FerroqError {
   constructor(message, code = 'ERR_NOT_SERIALIZABLE') { super(message, code); }
 }
 
-/** Redis could not be reached in time. */
+/** A job is larger than `sizeLimit`, `maxPayloadBytes` or Redis accepts; nothing was stored. */
+class PayloadTooLargeError extends FerroqError {
+  constructor(message, code = 'ERR_PAYLOAD_TOO_LARGE') { super(message, code); }
+}
+
+/** Redis could not be reached; a write that fails so was not stored. */
 class ConnectionError extends FerroqError {
   constructor(message, code = 'ERR_CONNECTION') { super(message, code); }
+}
+
+/** A write was sent but its answer was lost: it may or may not have been stored (retry with a `jobId` to be safe). */
+class OutcomeUnknownError extends FerroqError {
+  constructor(message, code = 'ERR_OUTCOME_UNKNOWN') { super(message, code); }
+}
+
+/** Redis refused the credentials, or wants some and none were given. */
+class AuthError extends FerroqError {
+  constructor(message, code = 'ERR_AUTH') { super(message, code); }
+}
+
+/** Redis answered a command with an error (e.g. out of memory, a wrong key type). */
+class RedisError extends FerroqError {
+  constructor(message, code = 'ERR_REDIS') { super(message, code); }
 }
 
 /** The job does not exist (never added, or removed). */
@@ -90,7 +110,11 @@ function describeThrown(thrown) {
 const byCode = {
   ERR_INVALID_OPTION: InvalidOptionError,
   ERR_NOT_SERIALIZABLE: NotSerializableError,
+  ERR_PAYLOAD_TOO_LARGE: PayloadTooLargeError,
   ERR_CONNECTION: ConnectionError,
+  ERR_OUTCOME_UNKNOWN: OutcomeUnknownError,
+  ERR_AUTH: AuthError,
+  ERR_REDIS: RedisError,
   ERR_JOB_NOT_FOUND: JobNotFoundError,
   ERR_CLOSED: ClosedError,
 };
@@ -129,7 +153,11 @@ module.exports = {
   FerroqError,
   InvalidOptionError,
   NotSerializableError,
+  PayloadTooLargeError,
   ConnectionError,
+  OutcomeUnknownError,
+  AuthError,
+  RedisError,
   JobNotFoundError,
   ClosedError,
   UnrecoverableError,

@@ -65,6 +65,8 @@ class Queue extends EventEmitter {
     super();
     openQueue(this, name, opts || {});
     this._closed = false;
+    this._closing = null;
+    this._inFlight = new Set();
     // add() calls made in the same tick, sent to the engine together in one round trip
     // (each still succeeds or fails on its own).
     this._pendingAdds = [];
@@ -130,8 +132,14 @@ class Queue extends EventEmitter {
 
   _sendAdds() {
     const batch = this._pendingAdds;
+    if (batch.length === 0) return; // sent already, by close()
     this._pendingAdds = [];
-    this._store(batch.map((pending) => pending.job), false).then(
+    const sent = this._store(batch.map((pending) => pending.job), false);
+    // close() lets adds already accepted finish before it closes the connection.
+    this._inFlight.add(sent);
+    const done = () => this._inFlight.delete(sent);
+    sent.then(done, done);
+    sent.then(
       (outcomes) => outcomes.forEach((outcome, i) => {
         // Each add settles on its own, even if a `waiting` listener throws for another.
         try {
@@ -245,9 +253,14 @@ class Queue extends EventEmitter {
     return JSON.parse(await native(this._ops.logs(String(jobId), start, end, asc)));
   }
 
-  /** Closes the queue; later calls reject with ERR_CLOSED. */
-  async close() {
-    this._closed = true;
+  /** Closes the queue and its Redis connection (shared ones once no other queue or worker of this process uses them); later calls reject with ERR_CLOSED. */
+  close() {
+    if (!this._closing) {
+      this._closed = true;
+      this._sendAdds();
+      this._closing = Promise.allSettled([...this._inFlight]).then(() => native(this._ops.close()));
+    }
+    return this._closing;
   }
 }
 

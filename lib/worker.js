@@ -233,7 +233,8 @@ class Worker extends EventEmitter {
   close(force = false) {
     if (!this._closing) {
       this.emit('closing', 'closing worker');
-      this._closing = native(this._native.close(Boolean(force))).then(() => {
+      this._closing = native(this._native.close(Boolean(force))).then(async () => {
+        await native(this._ops.close());
         this._closed = true;
         for (const entry of this._running.values()) {
           if (!entry.controller.signal.aborted) entry.controller.abort(new Error('worker closed'));

@@ -114,31 +114,37 @@ impl NativeQueue {
         opts: Vec<String>,
         atomic: bool,
     ) -> Result<String> {
-        let mut prepared = Vec::with_capacity(names.len());
-        let mut outcomes = Vec::with_capacity(names.len());
-        for ((name, data), opts) in names.into_iter().zip(data).zip(opts) {
-            match prepare_job(&self.options, name, data, opts) {
-                Ok(job) => {
-                    prepared.push(job);
-                    outcomes.push(None);
-                }
-                Err(err) if atomic => return Err(js_error(err)),
-                Err(err) => outcomes.push(Some(AddOutcome::Error {
-                    error: coded_message(&err),
-                })),
-            }
-        }
-        let mut stored = self
-            .queue
-            .add(prepared)
-            .await
-            .map_err(js_error)?
-            .into_iter();
-        let outcomes: Vec<AddOutcome> = outcomes
+        let jobs = names
             .into_iter()
-            .filter_map(|o| o.or_else(|| stored.next().map(AddOutcome::Stored)))
-            .collect();
+            .zip(data)
+            .zip(opts)
+            .map(|((name, data), opts)| prepare_job(&self.options, name, data, opts));
+        let outcomes: Vec<AddOutcome> = if atomic {
+            let jobs = jobs
+                .collect::<ferroq_core::Result<Vec<_>>>()
+                .map_err(js_error)?;
+            let stored = self.queue.add(jobs).await.map_err(js_error)?;
+            stored.into_iter().map(AddOutcome::Stored).collect()
+        } else {
+            let stored = self.queue.add_each(jobs.collect()).await;
+            stored
+                .into_iter()
+                .map(|result| match result {
+                    Ok(stored) => AddOutcome::Stored(stored),
+                    Err(err) => AddOutcome::Error {
+                        error: coded_message(&err),
+                    },
+                })
+                .collect()
+        };
         Ok(to_json(&outcomes))
+    }
+
+    /// Closes the queue's connections (see `RedisStore::close`); later calls fail
+    /// with ERR_CLOSED.
+    #[napi]
+    pub async fn close(&self) {
+        self.queue.store().close().await;
     }
 
     /// Resolves once Redis answers.

@@ -109,12 +109,26 @@ export class RedisServer {
 
   /** The text of `INFO <section>` (for counting the commands a test caused). */
   info(section) {
+    return this.bulk(`INFO ${section}`);
+  }
+
+  /** The clients connected (`CLIENT LIST`, one line each), without this helper's own. */
+  async clients() {
+    const list = await this.bulk('CLIENT LIST', 'CLIENT SETNAME test-helper');
+    return list.trim().split('\n').filter((line) => line && !/ name=test-helper /.test(line));
+  }
+
+  /**
+   * Runs an inline command whose answer is one bulk string; resolves to its text.
+   * `before`: a command answered `+OK` to send first (naming the helper's client).
+   */
+  bulk(command, before = 'CLIENT SETNAME test-helper') {
     return new Promise((resolve, reject) => {
       const sock = connect(this.port, '127.0.0.1');
       let buffer = '';
-      sock.once('connect', () => sock.write(`INFO ${section}\r\n`));
+      sock.once('connect', () => sock.write(`${before}\r\n${command}\r\n`));
       sock.on('data', (d) => {
-        buffer += d.toString();
+        buffer = (buffer + d.toString()).replace(/^\+OK\r\n/, '');
         const header = /^\$(\d+)\r\n/.exec(buffer);
         if (header && Buffer.byteLength(buffer) >= header[0].length + Number(header[1])) {
           sock.destroy();

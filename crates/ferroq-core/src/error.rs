@@ -4,7 +4,7 @@
 /// Result alias used throughout the engine.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
     /// An option or argument broke a rule; nothing was changed.
     #[error("invalid option `{field}`: {rule}")]
@@ -20,9 +20,17 @@ pub enum Error {
         limit: u64,
         setting: String,
     },
-    /// Redis could not be reached (refused, reset, timed out).
+    /// Redis could not be reached (refused, reset, timed out). A write that fails so
+    /// was not stored.
     #[error("cannot reach Redis: {0}")]
     Connection(String),
+    /// A write was sent but its answer was lost (the connection broke or no answer
+    /// came in time): it may or may not have been stored.
+    #[error("the outcome is unknown, the call may or may not have been stored: {0}")]
+    OutcomeUnknown(String),
+    /// Redis refused the credentials, or wants some and none were given.
+    #[error("Redis refused the connection's authentication: {0}")]
+    Auth(String),
     /// Redis answered with an error.
     #[error("Redis error: {0}")]
     Redis(String),
@@ -45,6 +53,8 @@ impl Error {
             Error::NotSerializable { .. } => "ERR_NOT_SERIALIZABLE",
             Error::PayloadTooLarge { .. } => "ERR_PAYLOAD_TOO_LARGE",
             Error::Connection(_) => "ERR_CONNECTION",
+            Error::OutcomeUnknown(_) => "ERR_OUTCOME_UNKNOWN",
+            Error::Auth(_) => "ERR_AUTH",
             Error::Redis(_) => "ERR_REDIS",
             Error::JobNotFound(_) => "ERR_JOB_NOT_FOUND",
             Error::Closed(_) => "ERR_CLOSED",
@@ -62,12 +72,39 @@ impl Error {
     /// True when retrying later may succeed (Redis unreachable), as opposed to a
     /// deterministic failure.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Connection(_))
+        matches!(self, Error::Connection(_) | Error::OutcomeUnknown(_))
     }
+
+    /// An error from connecting: nothing was sent.
+    pub(crate) fn not_connected(err: redis::RedisError) -> Self {
+        match Error::from(err) {
+            Error::Redis(detail) => Error::Connection(detail),
+            other => other,
+        }
+    }
+}
+
+/// Redis' answers to a connection without (valid) credentials.
+fn is_auth_failure(err: &redis::RedisError) -> bool {
+    if err.kind() == redis::ErrorKind::AuthenticationFailed {
+        return true;
+    }
+    let text = err.to_string();
+    [
+        "NOAUTH",
+        "WRONGPASS",
+        "invalid password",
+        "invalid username-password",
+    ]
+    .iter()
+    .any(|marker| text.contains(marker))
 }
 
 impl From<redis::RedisError> for Error {
     fn from(err: redis::RedisError) -> Self {
+        if is_auth_failure(&err) {
+            return Error::Auth(err.to_string());
+        }
         if err.is_io_error()
             || err.is_connection_refusal()
             || err.is_connection_dropped()

@@ -15,6 +15,7 @@
 //! | `<p>:{q}:completed`, `failed` | zset | finished job ids, score = finishedOn |
 //! | `<p>:{q}:marker` | zset | wake-up marker idle workers block on (`BZPOPMIN`) |
 //! | `<p>:{q}:stalled-check` | string | gate: one stalled pass per interval across workers |
+//! | `<p>:{q}:wake:<id>` | zset | wakes the blocking wait of one worker (set when it closes) |
 //! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
 //! | `<p>:{q}:logs:<id>` | list | the job's log lines |
 
@@ -90,6 +91,10 @@ impl QueueKeys {
     /// Prefix of job log lists (`<base>logs:<id>`).
     pub fn logs_prefix(&self) -> String {
         self.key("logs:")
+    }
+    /// The key only one worker's blocking wait listens on (beside the marker).
+    pub fn wake(&self, worker_id: &str) -> String {
+        format!("{}wake:{worker_id}", self.base)
     }
     pub fn job(&self, id: &str) -> String {
         format!("{}job:{id}", self.base)

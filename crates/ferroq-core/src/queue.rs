@@ -86,6 +86,13 @@ pub fn prepare_job(
     })
 }
 
+/// Most jobs of separate `add` calls stored in one step: keeps each step short, so
+/// other clients of the same Redis are not held up.
+pub const ADD_GROUP_JOBS: usize = 1000;
+/// About the most bytes of separate `add` calls stored in one step (a single larger
+/// job goes alone).
+pub const ADD_GROUP_BYTES: usize = 16 << 20;
+
 /// A queue over some store.
 #[derive(Clone)]
 pub struct Queue<S: Store> {
@@ -101,9 +108,10 @@ impl<S: Store> Queue<S> {
         &self.store
     }
 
-    /// Adds jobs in one atomic step. A job whose custom id existed comes back as the
-    /// stored job (read in one more round trip); a new one as what the store assigned,
-    /// since the caller has its name, data and options already.
+    /// Adds jobs in one atomic step (addBulk): all are stored, or none. A job whose
+    /// custom id existed comes back as the stored job (read in one more round trip;
+    /// if that read fails, as the job given, like BullMQ's); a new one as what the
+    /// store assigned, since the caller has its name, data and options already.
     pub async fn add(&self, jobs: Vec<NewJob>) -> Result<Vec<AddResult>> {
         let added = self.store.add(&jobs).await?;
         let existing_ids: Vec<String> = added
@@ -114,12 +122,12 @@ impl<S: Store> Queue<S> {
         let mut existing = if existing_ids.is_empty() {
             Vec::new()
         } else {
-            self.store.get_jobs(&existing_ids).await?
+            self.store.get_jobs(&existing_ids).await.unwrap_or_default()
         }
         .into_iter();
         let mut records = Vec::with_capacity(jobs.len());
         for (job, added) in jobs.into_iter().zip(added) {
-            // A job removed between the add and the read is reported as added.
+            // A job removed between the add and the read is reported as given.
             let stored = if added.existed {
                 existing.next().flatten()
             } else {
@@ -131,6 +139,49 @@ impl<S: Store> Queue<S> {
             });
         }
         Ok(records)
+    }
+
+    /// Adds jobs that stand alone (separate `add` calls sent together), in groups of
+    /// at most [`ADD_GROUP_JOBS`] jobs and about [`ADD_GROUP_BYTES`] bytes, each one
+    /// atomic step. Each job's result is its group's: a failed group stored nothing.
+    pub async fn add_each(&self, jobs: Vec<Result<NewJob>>) -> Vec<Result<AddResult>> {
+        let mut results: Vec<Option<Result<AddResult>>> = Vec::with_capacity(jobs.len());
+        let mut group: Vec<NewJob> = Vec::new();
+        let mut slots: Vec<usize> = Vec::new();
+        let mut bytes = 0;
+        let mut jobs = jobs.into_iter().peekable();
+        while let Some(job) = jobs.next() {
+            match job {
+                Ok(job) => {
+                    bytes += job.data.len() + job.opts_json.len() + job.name.len();
+                    slots.push(results.len());
+                    results.push(None);
+                    group.push(job);
+                }
+                Err(err) => results.push(Some(Err(err))),
+            }
+            let full = group.len() >= ADD_GROUP_JOBS || bytes >= ADD_GROUP_BYTES;
+            if !group.is_empty() && (full || jobs.peek().is_none()) {
+                let outcome = self.add(std::mem::take(&mut group)).await;
+                bytes = 0;
+                match outcome {
+                    Ok(stored) => {
+                        for (slot, result) in slots.drain(..).zip(stored) {
+                            results[slot] = Some(Ok(result));
+                        }
+                    }
+                    Err(err) => {
+                        for slot in slots.drain(..) {
+                            results[slot] = Some(Err(err.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::Corrupt("an add got no result".into()))))
+            .collect()
     }
 
     pub async fn get_job(&self, id: &str) -> Result<Option<JobRecord>> {

@@ -55,7 +55,7 @@ async fn add_fetch_complete_in_order() {
             prepare_job(
                 &QueueOptions::default(),
                 "n",
-                &format!("{{\"i\":{i}}}"),
+                format!("{{\"i\":{i}}}"),
                 "{}",
             )
             .unwrap()

@@ -2,20 +2,24 @@
 //! `lua/`, each query one command or one pipeline.
 
 use std::future::Future;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::MultiplexedConnection;
 use redis::{FromRedisValue, Value};
 use tokio::sync::OnceCell;
 
-use crate::connection::{ConnectionSpec, COMMAND_TIMEOUT, CONNECT_TIMEOUT};
+use crate::connection::{ConnectionSpec, COMMAND_TIMEOUT};
 use crate::error::{Error, Result};
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob, ACTIVE_FIELDS};
 use crate::keys::QueueKeys;
 use crate::options::KeepJobs;
 use crate::store::{CycleRequest, CycleResult, Finish, Lock, StalledReport, Store};
 use crate::time::now_ms;
+
+mod link;
+
+use link::{Lease, Link};
 
 /// Helpers shared by the scripts; prepended to each of them.
 const LUA_LIB: &str = include_str!("lua/lib.lua");
@@ -55,30 +59,49 @@ pub struct RedisStore {
 
 struct Inner {
     keys: QueueKeys,
-    client: redis::Client,
-    /// Multiplexed connection for every non-blocking call; reconnects by itself.
-    conn: ConnectionManager,
+    /// This store's share of the process-wide connection to its Redis; `None` once
+    /// closed.
+    lease: Mutex<Option<Lease>>,
+    /// The shared connection (the lease's link), for every non-blocking call.
+    link: Arc<Link>,
     /// Dedicated connection for BZPOPMIN, made on first use (workers only).
-    blocking: OnceCell<ConnectionManager>,
+    blocking: OnceCell<Arc<Link>>,
+    /// A key only this store's blocking wait listens on besides the marker: closing
+    /// sets it, so a wait in progress ends at once and its connection can be closed.
+    wake_key: String,
 }
 
-fn manager_config(response_timeout: Option<Duration>) -> ConnectionManagerConfig {
-    ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(CONNECT_TIMEOUT))
-        .set_response_timeout(response_timeout)
-        .set_number_of_retries(2)
-        .set_min_delay(Duration::from_millis(100))
-        .set_max_delay(Duration::from_secs(1))
+/// Whether a failed call may have changed anything, which decides how its error reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Call {
+    /// Reads, and worker calls whose effects the worker itself reconciles.
+    Plain,
+    /// A write whose caller must learn the truth: after it was sent, a lost answer
+    /// is `ERR_OUTCOME_UNKNOWN`, never a "not stored" connection error.
+    Write,
 }
 
-/// Runs a Redis call with an upper bound on its duration.
+/// Runs one Redis request on `conn` within `limit`.
 async fn bounded<T>(
+    link: &Link,
+    call: Call,
     limit: Duration,
-    call: impl Future<Output = redis::RedisResult<T>>,
+    request: impl Future<Output = redis::RedisResult<T>>,
 ) -> Result<T> {
-    match tokio::time::timeout(limit, call).await {
-        Ok(result) => result.map_err(Error::from),
-        Err(_) => Err(Error::Connection(format!(
+    let sent = |detail: String| match call {
+        Call::Plain => Error::Connection(detail),
+        Call::Write => Error::OutcomeUnknown(detail),
+    };
+    match tokio::time::timeout(limit, request).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => {
+            link.check(&err);
+            match Error::from(err) {
+                Error::Connection(detail) => Err(sent(detail)),
+                other => Err(other),
+            }
+        }
+        Err(_) => Err(sent(format!(
             "no answer from Redis within {} ms",
             limit.as_millis()
         ))),
@@ -119,21 +142,28 @@ fn read_jobs(values: impl Iterator<Item = Value>, token: &str, now: u64) -> Resu
     Ok(jobs)
 }
 
+/// Values at least this large are checked against Redis' `proto-max-bulk-len` before
+/// they are sent (Redis drops the connection on a longer one).
+const CHECK_BULK_FROM: usize = 1 << 20;
+
+/// How long an add may take: the usual bound, plus time to move its bytes at a slow
+/// 8 MiB/s, so a large job is not reported lost while it is still being sent.
+fn add_time_limit(bytes: usize) -> Duration {
+    COMMAND_TIMEOUT + Duration::from_millis((bytes as u64) / (8 << 10))
+}
+
 impl RedisStore {
-    /// Creates the store without connecting; the first call connects. Must run inside
-    /// a tokio runtime.
+    /// Creates the store without connecting; the first call connects, over the
+    /// connection this process shares for `spec`'s address.
     pub fn new(spec: &ConnectionSpec, prefix: &str, queue_name: &str) -> Result<Self> {
-        let client = spec.client()?;
-        let conn = ConnectionManager::new_lazy_with_config(
-            client.clone(),
-            manager_config(Some(COMMAND_TIMEOUT)),
-        )
-        .map_err(Error::from)?;
+        let lease = Lease::acquire(spec)?;
+        let keys = QueueKeys::new(prefix, queue_name);
         Ok(Self {
             inner: Arc::new(Inner {
-                keys: QueueKeys::new(prefix, queue_name),
-                client,
-                conn,
+                wake_key: keys.wake(&uuid::Uuid::new_v4().simple().to_string()),
+                keys,
+                link: lease.link().clone(),
+                lease: Mutex::new(Some(lease)),
                 blocking: OnceCell::new(),
             }),
         })
@@ -143,66 +173,168 @@ impl RedisStore {
         &self.inner.keys
     }
 
-    fn conn(&self) -> ConnectionManager {
-        self.inner.conn.clone()
+    fn is_closed(&self) -> bool {
+        self.inner
+            .lease
+            .lock()
+            .map_or(true, |lease| lease.is_none())
     }
 
-    async fn blocking_conn(&self) -> Result<ConnectionManager> {
-        self.inner
+    /// The shared connection; an error here means nothing was sent.
+    async fn conn(&self) -> Result<MultiplexedConnection> {
+        if self.is_closed() {
+            return Err(Error::Closed("queue"));
+        }
+        self.inner.link.conn().await
+    }
+
+    async fn blocking_link(&self) -> Result<&Arc<Link>> {
+        if self.is_closed() {
+            return Err(Error::Closed("worker"));
+        }
+        Ok(self
+            .inner
             .blocking
-            .get_or_try_init(|| async {
-                ConnectionManager::new_lazy_with_config(
-                    self.inner.client.clone(),
-                    manager_config(None),
-                )
-                .map_err(Error::from)
-            })
-            .await
-            .cloned()
+            .get_or_init(|| async { Link::new(self.inner.link.client().clone()) })
+            .await)
     }
 
     async fn run<T: FromRedisValue>(&self, invocation: &redis::ScriptInvocation<'_>) -> Result<T> {
-        let mut conn = self.conn();
-        bounded(COMMAND_TIMEOUT, invocation.invoke_async(&mut conn)).await
+        let mut conn = self.conn().await?;
+        bounded(
+            &self.inner.link,
+            Call::Plain,
+            COMMAND_TIMEOUT,
+            invocation.invoke_async(&mut conn),
+        )
+        .await
     }
 
     async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
-        let mut conn = self.conn();
-        bounded(COMMAND_TIMEOUT, cmd.query_async(&mut conn)).await
+        let mut conn = self.conn().await?;
+        bounded(
+            &self.inner.link,
+            Call::Plain,
+            COMMAND_TIMEOUT,
+            cmd.query_async(&mut conn),
+        )
+        .await
+    }
+
+    async fn pipeline<T: FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T> {
+        let mut conn = self.conn().await?;
+        bounded(
+            &self.inner.link,
+            Call::Plain,
+            COMMAND_TIMEOUT,
+            pipe.query_async(&mut conn),
+        )
+        .await
+    }
+
+    /// Refuses a job with a value longer than Redis accepts in one piece
+    /// (`proto-max-bulk-len`), before anything is sent. Asks Redis once, and only
+    /// when a large value comes.
+    async fn check_bulk_lengths(&self, jobs: &[NewJob]) -> Result<()> {
+        let largest = jobs
+            .iter()
+            .flat_map(|job| {
+                [
+                    ("data", job.data.len()),
+                    ("opts", job.opts_json.len()),
+                    ("name", job.name.len()),
+                ]
+            })
+            .max_by_key(|(_, len)| *len);
+        let Some((field, len)) = largest.filter(|(_, len)| *len >= CHECK_BULK_FROM) else {
+            return Ok(());
+        };
+        match self.inner.link.bulk_limit().await {
+            Some(limit) if len as u64 > limit => Err(Error::PayloadTooLarge {
+                field: field.into(),
+                size: len as u64,
+                limit,
+                setting: "proto-max-bulk-len (Redis)".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Closes this store's connections: a blocking wait in progress is woken and its
+    /// connection closed; the shared connection is closed when no other queue or
+    /// worker of this process uses it. Resolves once Redis has let go of them.
+    pub async fn close(&self) {
+        let lease = self
+            .inner
+            .lease
+            .lock()
+            .ok()
+            .and_then(|mut lease| lease.take());
+        let Some(lease) = lease else { return };
+        if let Some(blocking) = self.inner.blocking.get() {
+            // Wake our own wait (if one is in progress) so QUIT is not queued behind it;
+            // the key expires by itself when no wait takes it.
+            let mut wake = redis::pipe();
+            wake.cmd("ZADD")
+                .arg(&self.inner.wake_key)
+                .arg(0)
+                .arg("close");
+            wake.cmd("PEXPIRE").arg(&self.inner.wake_key).arg(1000);
+            if let Ok(mut conn) = self.inner.link.conn().await {
+                let _ = bounded(
+                    &self.inner.link,
+                    Call::Plain,
+                    COMMAND_TIMEOUT,
+                    wake.query_async::<Value>(&mut conn),
+                )
+                .await;
+            }
+            blocking.close().await;
+        }
+        lease.release().await;
     }
 }
 
 impl Store for RedisStore {
     async fn add(&self, jobs: &[NewJob]) -> Result<Vec<Added>> {
         let keys = self.keys();
-        let mut added = Vec::with_capacity(jobs.len());
-        for chunk in jobs.chunks(MAX_BATCH) {
-            let mut inv = SCRIPTS.add.prepare_invoke();
-            inv.key(keys.id())
-                .key(keys.wait())
-                .key(keys.prioritized())
-                .key(keys.priority_counter())
-                .key(keys.delayed())
-                .key(keys.marker())
-                .arg(keys.job_prefix())
-                .arg(chunk.len());
-            for job in chunk {
-                inv.arg(job.opts.job_id.as_deref().unwrap_or(""))
-                    .arg(&job.name)
-                    .arg(&job.data)
-                    .arg(&job.opts_json)
-                    .arg(job.opts.delay)
-                    .arg(job.opts.priority)
-                    .arg(if job.opts.lifo { "1" } else { "0" })
-                    .arg(job.timestamp);
-            }
-            let flat: Vec<(String, i64)> = self.run(&inv).await?;
-            added.extend(flat.into_iter().map(|(id, existed)| Added {
+        self.check_bulk_lengths(jobs).await?;
+        let mut inv = SCRIPTS.add.prepare_invoke();
+        inv.key(keys.id())
+            .key(keys.wait())
+            .key(keys.prioritized())
+            .key(keys.priority_counter())
+            .key(keys.delayed())
+            .key(keys.marker())
+            .arg(keys.job_prefix())
+            .arg(jobs.len());
+        let mut bytes = 0;
+        for job in jobs {
+            bytes += job.data.len() + job.opts_json.len() + job.name.len();
+            inv.arg(job.opts.job_id.as_deref().unwrap_or(""))
+                .arg(&job.name)
+                .arg(&job.data)
+                .arg(&job.opts_json)
+                .arg(job.opts.delay)
+                .arg(job.opts.priority)
+                .arg(if job.opts.lifo { "1" } else { "0" })
+                .arg(job.timestamp);
+        }
+        let mut conn = self.conn().await?;
+        let flat: Vec<(String, i64)> = bounded(
+            &self.inner.link,
+            Call::Write,
+            add_time_limit(bytes),
+            inv.invoke_async(&mut conn),
+        )
+        .await?;
+        Ok(flat
+            .into_iter()
+            .map(|(id, existed)| Added {
                 id,
                 existed: existed == 1,
-            }));
-        }
-        Ok(added)
+            })
+            .collect())
     }
 
     async fn cycle(&self, request: &CycleRequest) -> Result<CycleResult> {
@@ -354,14 +486,18 @@ impl Store for RedisStore {
     }
 
     async fn wait_for_work(&self, timeout: Duration) -> Result<()> {
-        let mut conn = self.blocking_conn().await?;
+        let link = self.blocking_link().await?;
+        let mut conn = link.conn().await?;
         // BZPOPMIN takes seconds; a zero timeout would block forever.
         let secs = timeout.as_secs_f64().max(0.01);
         let cmd = redis::cmd("BZPOPMIN")
             .arg(self.keys().marker())
+            .arg(&self.inner.wake_key)
             .arg(format!("{secs:.3}"))
             .to_owned();
         bounded(
+            link,
+            Call::Plain,
             timeout + COMMAND_TIMEOUT,
             cmd.query_async::<Value>(&mut conn),
         )
@@ -385,9 +521,8 @@ impl Store for RedisStore {
             for id in chunk {
                 pipe.cmd("HGETALL").arg(self.keys().job(id));
             }
-            let mut conn = self.conn();
             let hashes: Vec<std::collections::HashMap<String, String>> =
-                bounded(COMMAND_TIMEOUT, pipe.query_async(&mut conn)).await?;
+                self.pipeline(&pipe).await?;
             for (id, fields) in chunk.iter().zip(hashes) {
                 jobs.push(if fields.is_empty() {
                     None
@@ -425,8 +560,7 @@ impl Store for RedisStore {
                 }
             };
         }
-        let mut conn = self.conn();
-        let counts: Vec<u64> = bounded(COMMAND_TIMEOUT, pipe.query_async(&mut conn)).await?;
+        let counts: Vec<u64> = self.pipeline(&pipe).await?;
         Ok(counts)
     }
 
@@ -507,9 +641,7 @@ impl Store for RedisStore {
             pipe.cmd("LRANGE").arg(&key).arg(-1 - end).arg(-1 - start);
         }
         pipe.cmd("LLEN").arg(&key);
-        let mut conn = self.conn();
-        let (mut lines, count): (Vec<String>, u64) =
-            bounded(COMMAND_TIMEOUT, pipe.query_async(&mut conn)).await?;
+        let (mut lines, count): (Vec<String>, u64) = self.pipeline(&pipe).await?;
         if !asc {
             lines.reverse();
         }

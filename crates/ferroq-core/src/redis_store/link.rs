@@ -1,0 +1,247 @@
+//! Connections to Redis, owned per process: every queue and worker that uses the same
+//! address shares one multiplexed connection (a `Link`), so re-creating a `Queue` (a
+//! Next.js dev server reloading a route) costs no new Redis client. Each user holds a
+//! `Lease`; when the last one is released the connection is closed, and `close`
+//! waits until Redis has let go of it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, PushInfo, PushKind};
+use tokio::sync::OnceCell;
+
+use crate::connection::{ConnectionSpec, CONNECT_TIMEOUT};
+use crate::error::{Error, Result};
+
+/// How long closing waits for Redis to acknowledge `QUIT`.
+const QUIT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A connection to Redis that connects on first use and again after it broke, and
+/// that never connects again once closed. Calls get the connection in two steps, so
+/// they can tell "could not connect: nothing was sent" from "sent, then it broke".
+pub(crate) struct Link {
+    client: redis::Client,
+    /// The live connection and its generation; `None` until connected, after it
+    /// broke, and once closed.
+    current: Mutex<(u64, Option<MultiplexedConnection>)>,
+    /// One connection attempt at a time.
+    connecting: tokio::sync::Mutex<()>,
+    closed: AtomicBool,
+    /// Redis' `proto-max-bulk-len`, read once when a large value is first sent
+    /// (`None`: not readable, e.g. `CONFIG` is not allowed for this user).
+    bulk_limit: OnceCell<Option<u64>>,
+}
+
+impl Link {
+    pub(crate) fn new(client: redis::Client) -> Arc<Self> {
+        Arc::new(Self {
+            client,
+            current: Mutex::new((0, None)),
+            connecting: tokio::sync::Mutex::new(()),
+            closed: AtomicBool::new(false),
+            bulk_limit: OnceCell::new(),
+        })
+    }
+
+    fn live(&self) -> Option<MultiplexedConnection> {
+        self.current
+            .lock()
+            .ok()
+            .and_then(|current| current.1.clone())
+    }
+
+    /// The connection, connecting first when there is none. An error here means no
+    /// command was sent.
+    pub(crate) async fn conn(self: &Arc<Self>) -> Result<MultiplexedConnection> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed("connection"));
+        }
+        if let Some(conn) = self.live() {
+            return Ok(conn);
+        }
+        let _one_at_a_time = self.connecting.lock().await;
+        if let Some(conn) = self.live() {
+            return Ok(conn);
+        }
+        let generation = self.current.lock().map(|c| c.0 + 1).unwrap_or(1);
+        // RESP3 tells the connection's own task when Redis closes the socket (a
+        // restart): the link forgets it at once, and the next call connects anew
+        // instead of failing with the dead connection's error.
+        let this: Weak<Self> = Arc::downgrade(self);
+        let on_push = move |info: PushInfo| -> std::result::Result<(), ()> {
+            if info.kind == PushKind::Disconnection {
+                if let Some(link) = this.upgrade() {
+                    link.forget(generation);
+                }
+            }
+            Ok(())
+        };
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_push_sender(on_push);
+        let conn = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(Error::not_connected)?;
+        if let Ok(mut current) = self.current.lock() {
+            *current = (generation, Some(conn.clone()));
+        }
+        if self.closed.load(Ordering::Acquire) {
+            // Closed while connecting: do not keep what nobody will close.
+            self.forget(generation);
+            return Err(Error::Closed("connection"));
+        }
+        Ok(conn)
+    }
+
+    /// Drops connection `generation` (it broke); the next call connects anew.
+    fn forget(&self, generation: u64) {
+        if let Ok(mut current) = self.current.lock() {
+            if current.0 == generation {
+                current.1 = None;
+            }
+        }
+    }
+
+    /// Drops the current connection after a call on it failed with `err`, when the
+    /// error says the connection is unusable.
+    pub(crate) fn check(&self, err: &redis::RedisError) {
+        if err.is_unrecoverable_error() || err.is_io_error() || err.is_timeout() {
+            if let Ok(mut current) = self.current.lock() {
+                current.1 = None;
+            }
+        }
+    }
+
+    /// Closes the connection for good: sends `QUIT` and waits for its answer (once it
+    /// came, Redis has let go of the client, so a `CLIENT LIST` sent afterwards no
+    /// longer shows it). A link never used has nothing to close.
+    pub(crate) async fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let conn = self.current.lock().ok().and_then(|mut c| c.1.take());
+        if let Some(mut conn) = conn {
+            let _ = tokio::time::timeout(
+                QUIT_TIMEOUT,
+                redis::cmd("QUIT").query_async::<redis::Value>(&mut conn),
+            )
+            .await;
+        }
+    }
+
+    pub(crate) fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    /// The largest single value Redis accepts, when it says.
+    pub(crate) async fn bulk_limit(self: &Arc<Self>) -> Option<u64> {
+        *self
+            .bulk_limit
+            .get_or_init(|| async {
+                let mut conn = self.conn().await.ok()?;
+                let cmd = redis::cmd("CONFIG")
+                    .arg("GET")
+                    .arg("proto-max-bulk-len")
+                    .to_owned();
+                let reply = tokio::time::timeout(
+                    crate::connection::COMMAND_TIMEOUT,
+                    cmd.query_async::<HashMap<String, u64>>(&mut conn),
+                )
+                .await;
+                match reply {
+                    Ok(Ok(config)) => config.get("proto-max-bulk-len").copied(),
+                    _ => None,
+                }
+            })
+            .await
+    }
+}
+
+struct Entry {
+    link: Arc<Link>,
+    users: usize,
+}
+
+static LINKS: LazyLock<Mutex<HashMap<ConnectionSpec, Entry>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// One user's share of a link. Dropping it releases the share; `release` does too, and
+/// closes the connection when it was the last share.
+pub(crate) struct Lease {
+    spec: ConnectionSpec,
+    link: Arc<Link>,
+    released: bool,
+}
+
+impl Lease {
+    /// A share of the link to `spec`'s address, made on first use; nothing connects
+    /// until the first call.
+    pub(crate) fn acquire(spec: &ConnectionSpec) -> Result<Self> {
+        let mut links = LINKS
+            .lock()
+            .map_err(|_| Error::Corrupt("connection registry poisoned".into()))?;
+        if let Some(entry) = links.get_mut(spec) {
+            entry.users += 1;
+            return Ok(Self {
+                spec: spec.clone(),
+                link: entry.link.clone(),
+                released: false,
+            });
+        }
+        let link = Link::new(spec.client()?);
+        links.insert(
+            spec.clone(),
+            Entry {
+                link: link.clone(),
+                users: 1,
+            },
+        );
+        Ok(Self {
+            spec: spec.clone(),
+            link,
+            released: false,
+        })
+    }
+
+    pub(crate) fn link(&self) -> &Arc<Link> {
+        &self.link
+    }
+
+    /// Gives the share back; returns the link when this was the last share.
+    fn give_back(&mut self) -> Option<Arc<Link>> {
+        if std::mem::replace(&mut self.released, true) {
+            return None;
+        }
+        let mut links = LINKS.lock().ok()?;
+        let entry = links.get_mut(&self.spec)?;
+        entry.users -= 1;
+        if entry.users > 0 {
+            return None;
+        }
+        links.remove(&self.spec).map(|entry| entry.link)
+    }
+
+    /// Releases the share; the last one closes the connection and returns once Redis
+    /// has let go of it.
+    pub(crate) async fn release(mut self) {
+        if let Some(link) = self.give_back() {
+            link.close().await;
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        // Dropped without `release` (a queue garbage-collected unclosed): the last
+        // share closes the link, without waiting for Redis.
+        if let Some(link) = self.give_back() {
+            link.closed.store(true, Ordering::Release);
+            if let Ok(mut current) = link.current.lock() {
+                current.1 = None;
+            }
+        }
+    }
+}
