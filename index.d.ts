@@ -30,6 +30,8 @@ export interface RedisConnectionOptions {
   db?: number | string;
   /** TLS: `true`, or `{ ca, cert, key, rejectUnauthorized }` as ioredis takes them (PEM strings or Buffers). */
   tls?: boolean | object;
+  /** How long a command may go unanswered, in ms (ioredis' option; default 10 000). */
+  commandTimeout?: number;
   [setting: string]: unknown;
 }
 

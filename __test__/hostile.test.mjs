@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { fileRedis, waitFor } from './helpers/redis.mjs';
+import { RedisServer, fileRedis, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
-const { Queue, Worker } = require('../index.js');
+const { Queue, Worker, OutcomeUnknownError } = require('../index.js');
 const { HOSTILE_THROWS, HOSTILE_RETURNS } = require('./fixtures/hostile-values.js');
 const childScript = fileURLToPath(new URL('./fixtures/hostile-processor.js', import.meta.url));
 
@@ -143,4 +143,45 @@ test('sizeLimit and maxPayloadBytes refuse a job before anything is stored, nami
   assert.equal(await queue.count(), 1);
   assert.throws(() => new Queue(fresh(), { connection: redis.url, maxPayloadBytes: 0 }), (err) => err.code === 'ERR_INVALID_OPTION' && /maxPayloadBytes/.test(err.message));
   await assert.rejects(queue.add('x', {}, { sizeLimit: -1 }), (err) => err.code === 'ERR_INVALID_OPTION' && /sizeLimit/.test(err.message));
+});
+
+test('an add over Redis\' proto-max-bulk-len is refused as too large before it is sent; the connection stays up', async () => {
+  const server = await RedisServer.start({ args: ['--proto-max-bulk-len', '50mb'] });
+  try {
+    const queue = new Queue(fresh(), { connection: server.url });
+    await queue.add('small', {});
+    await assert.rejects(queue.add('big', 'x'.repeat(60e6)), (err) => {
+      assert.equal(err.code, 'ERR_PAYLOAD_TOO_LARGE');
+      assert.match(err.message, /`data` is 60000002 bytes, over the limit of 52428800 bytes set by `proto-max-bulk-len \(Redis\)`/);
+      return true;
+    });
+    assert.equal(await queue.count(), 1, 'nothing stored');
+    assert.ok(await queue.add('after', {}), 'the queue goes on');
+    await queue.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('an add whose answer is lost is ERR_OUTCOME_UNKNOWN, never a false "not stored"', async () => {
+  const name = fresh();
+  const queue = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port, commandTimeout: 300 } });
+  await queue.waitUntilReady();
+  // Redis holds writes for 1.5 s: the add is sent, its answer comes too late.
+  assert.equal(await redis.simple('CLIENT PAUSE 1500 WRITE'), '+OK');
+  await assert.rejects(queue.add('slow', { n: 1 }), (err) => {
+    assert.ok(err instanceof OutcomeUnknownError, err.stack);
+    assert.equal(err.code, 'ERR_OUTCOME_UNKNOWN');
+    assert.match(err.message, /may or may not have been stored/);
+    return true;
+  });
+  // ... and indeed it was stored once Redis went on.
+  const reader = new Queue(name, { connection: redis.url });
+  await waitFor(async () => (await reader.count()) === 1, { what: 'the add ran after all' });
+  await reader.close();
+  await queue.close();
+  // Refused before anything is sent: ERR_CONNECTION, and true.
+  const nowhere = new Queue(fresh(), { connection: { host: '127.0.0.1', port: 1 } });
+  await assert.rejects(nowhere.add('x', {}), (err) => err.code === 'ERR_CONNECTION');
+  await nowhere.close();
 });

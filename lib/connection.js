@@ -33,8 +33,8 @@ function connectionJson(connection) {
       typeof connection.connect === 'function' && connection.options && typeof connection.options === 'object'
         ? connection.options
         : connection;
-    const { url, host, port, username, password, db, tls } = settings;
-    return JSON.stringify({ url, host, port, username, password, db, tls: tlsJson(tls) });
+    const { url, host, port, username, password, db, tls, commandTimeout } = settings;
+    return JSON.stringify({ url, host, port, username, password, db, tls: tlsJson(tls), commandTimeout });
   }
   throw new InvalidOptionError(
     'invalid option `connection`: must be a redis:// URL or {host, port, username, password, db, tls}',

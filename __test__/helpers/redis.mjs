@@ -64,9 +64,11 @@ export class RedisServer {
    * every write is fsynced to an append-only file, so data outlives a SIGKILL. `acl`:
    * the text of an ACL file (users and their passwords) the server loads. `tls`: the
    * server speaks only TLS, with a certificate for 127.0.0.1 from a fresh CA (`ca`).
+   * `args`: more redis-server arguments (`['--proto-max-bulk-len', '50mb']`).
    */
-  constructor({ persistent = false, acl = null, tls = false } = {}) {
+  constructor({ persistent = false, acl = null, tls = false, args = [] } = {}) {
     this.port = null;
+    this.args = args;
     this.persistent = persistent;
     this.dir = mkdtempSync(join(tmpdir(), 'ferroq-redis-'));
     this.aclFile = null;
@@ -101,6 +103,7 @@ export class RedisServer {
         '--bind', '127.0.0.1', '--save', '', '--dir', this.dir,
         ...(this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
         ...(this.aclFile ? ['--aclfile', this.aclFile] : []),
+        ...this.args,
       ],
       { stdio: 'ignore' },
     );
@@ -133,6 +136,24 @@ export class RedisServer {
         if (header && Buffer.byteLength(buffer) >= header[0].length + Number(header[1])) {
           sock.destroy();
           resolve(buffer.slice(header[0].length));
+        }
+      });
+      sock.once('error', reject);
+    });
+  }
+
+  /** Runs an inline command with a one-line answer (`+OK`, `:1`); resolves to that line. */
+  simple(command) {
+    return new Promise((resolve, reject) => {
+      const sock = connect(this.port, '127.0.0.1');
+      let buffer = '';
+      sock.once('connect', () => sock.write(`${command}\r\n`));
+      sock.on('data', (d) => {
+        buffer += d.toString();
+        const end = buffer.indexOf('\r\n');
+        if (end >= 0) {
+          sock.destroy();
+          resolve(buffer.slice(0, end));
         }
       });
       sock.once('error', reject);

@@ -10,13 +10,15 @@ use crate::error::{Error, Result};
 
 /// How long one connection attempt may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-/// How long a non-blocking command may take before the call fails with `ERR_CONNECTION`.
+/// How long a non-blocking command may take, unless `commandTimeout` says otherwise.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ConnectionSpec {
     url: String,
     tls: TlsSettings,
+    /// How long a command may go unanswered (ioredis' `commandTimeout`).
+    command_timeout: Duration,
 }
 
 /// TLS settings beyond the `rediss://` scheme, as ioredis takes them in `tls`.
@@ -122,7 +124,27 @@ impl ConnectionSpec {
         Ok(Self {
             url: url.to_string(),
             tls: TlsSettings::default(),
+            command_timeout: COMMAND_TIMEOUT,
         })
+    }
+
+    /// How long a command may go unanswered before its call fails.
+    pub fn command_timeout(&self) -> Duration {
+        self.command_timeout
+    }
+
+    /// Reads ioredis' `commandTimeout` (ms) when the object gives one.
+    fn with_command_timeout(mut self, value: &Value) -> Result<Self> {
+        match value.get("commandTimeout") {
+            None | Some(Value::Null) => {}
+            Some(v) => {
+                let ms = whole_number(v).filter(|&ms| ms > 0).ok_or_else(|| {
+                    Error::invalid("connection.commandTimeout", "must be an integer ≥ 1 (ms)")
+                })?;
+                self.command_timeout = Duration::from_millis(ms);
+            }
+        }
+        Ok(self)
     }
 
     /// The URL with TLS turned on when `tls` asks for it.
@@ -136,15 +158,17 @@ impl ConnectionSpec {
         self
     }
 
-    /// Accepts a URL string or `{host, port, username, password, db, tls}`; other
-    /// fields (ioredis settings such as `maxRetriesPerRequest`) are ignored.
+    /// Accepts a URL string or `{host, port, username, password, db, tls,
+    /// commandTimeout}`; other fields (ioredis settings such as `maxRetriesPerRequest`) are ignored.
     pub fn from_json(value: &Value) -> Result<Self> {
         match value {
             Value::String(url) => Self::from_url(url),
             Value::Object(_) => {
                 let tls = TlsSettings::from_json(value.get("tls"))?;
                 if let Some(url) = string_field(value, "url")? {
-                    return Ok(Self::from_url(url)?.with_tls(tls));
+                    return Self::from_url(url)?
+                        .with_tls(tls)
+                        .with_command_timeout(value);
                 }
                 let host = string_field(value, "host")?.unwrap_or("127.0.0.1");
                 let port = match value.get("port") {
@@ -173,7 +197,9 @@ impl ConnectionSpec {
                 } else {
                     host.to_string()
                 };
-                Ok(Self::from_url(&format!("redis://{auth}{host}:{port}/{db}"))?.with_tls(tls))
+                Self::from_url(&format!("redis://{auth}{host}:{port}/{db}"))?
+                    .with_tls(tls)
+                    .with_command_timeout(value)
             }
             _ => Err(Error::invalid(
                 "connection",

@@ -24,6 +24,8 @@ const QUIT_TIMEOUT: Duration = Duration::from_secs(1);
 /// they can tell "could not connect: nothing was sent" from "sent, then it broke".
 pub(crate) struct Link {
     client: redis::Client,
+    /// How long a command may go unanswered.
+    command_timeout: Duration,
     /// The live connection and its generation; `None` until connected, after it
     /// broke, and once closed.
     current: Mutex<(u64, Option<MultiplexedConnection>)>,
@@ -36,9 +38,10 @@ pub(crate) struct Link {
 }
 
 impl Link {
-    pub(crate) fn new(client: redis::Client) -> Arc<Self> {
+    pub(crate) fn new(client: redis::Client, command_timeout: Duration) -> Arc<Self> {
         Arc::new(Self {
             client,
+            command_timeout,
             current: Mutex::new((0, None)),
             connecting: tokio::sync::Mutex::new(()),
             closed: AtomicBool::new(false),
@@ -132,8 +135,13 @@ impl Link {
         }
     }
 
-    pub(crate) fn client(&self) -> &redis::Client {
-        &self.client
+    /// A new, unshared link to the same address (for a blocking wait).
+    pub(crate) fn sibling(&self) -> Arc<Self> {
+        Link::new(self.client.clone(), self.command_timeout)
+    }
+
+    pub(crate) fn command_timeout(&self) -> Duration {
+        self.command_timeout
     }
 
     /// The largest single value Redis accepts, when it says.
@@ -147,7 +155,7 @@ impl Link {
                     .arg("proto-max-bulk-len")
                     .to_owned();
                 let reply = tokio::time::timeout(
-                    crate::connection::COMMAND_TIMEOUT,
+                    self.command_timeout,
                     cmd.query_async::<HashMap<String, u64>>(&mut conn),
                 )
                 .await;
@@ -191,7 +199,7 @@ impl Lease {
                 released: false,
             });
         }
-        let link = Link::new(spec.client()?);
+        let link = Link::new(spec.client()?, spec.command_timeout());
         links.insert(
             spec.clone(),
             Entry {

@@ -9,7 +9,7 @@ use redis::aio::MultiplexedConnection;
 use redis::{FromRedisValue, Value};
 use tokio::sync::OnceCell;
 
-use crate::connection::{ConnectionSpec, COMMAND_TIMEOUT};
+use crate::connection::ConnectionSpec;
 use crate::error::{Error, Result};
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob, ACTIVE_FIELDS};
 use crate::keys::QueueKeys;
@@ -146,10 +146,10 @@ fn read_jobs(values: impl Iterator<Item = Value>, token: &str, now: u64) -> Resu
 /// they are sent (Redis drops the connection on a longer one).
 const CHECK_BULK_FROM: usize = 1 << 20;
 
-/// How long an add may take: the usual bound, plus time to move its bytes at a slow
-/// 8 MiB/s, so a large job is not reported lost while it is still being sent.
-fn add_time_limit(bytes: usize) -> Duration {
-    COMMAND_TIMEOUT + Duration::from_millis((bytes as u64) / (8 << 10))
+/// How long an add may take: the command timeout, plus time to move its bytes at a
+/// slow 8 MiB/s, so a large job is not reported lost while it is still being sent.
+fn add_time_limit(command_timeout: Duration, bytes: usize) -> Duration {
+    command_timeout + Duration::from_millis((bytes as u64) / (8 << 10))
 }
 
 impl RedisStore {
@@ -195,7 +195,7 @@ impl RedisStore {
         Ok(self
             .inner
             .blocking
-            .get_or_init(|| async { Link::new(self.inner.link.client().clone()) })
+            .get_or_init(|| async { self.inner.link.sibling() })
             .await)
     }
 
@@ -204,7 +204,7 @@ impl RedisStore {
         bounded(
             &self.inner.link,
             Call::Plain,
-            COMMAND_TIMEOUT,
+            self.inner.link.command_timeout(),
             invocation.invoke_async(&mut conn),
         )
         .await
@@ -215,7 +215,7 @@ impl RedisStore {
         bounded(
             &self.inner.link,
             Call::Plain,
-            COMMAND_TIMEOUT,
+            self.inner.link.command_timeout(),
             cmd.query_async(&mut conn),
         )
         .await
@@ -226,7 +226,7 @@ impl RedisStore {
         bounded(
             &self.inner.link,
             Call::Plain,
-            COMMAND_TIMEOUT,
+            self.inner.link.command_timeout(),
             pipe.query_async(&mut conn),
         )
         .await
@@ -284,7 +284,7 @@ impl RedisStore {
                 let _ = bounded(
                     &self.inner.link,
                     Call::Plain,
-                    COMMAND_TIMEOUT,
+                    self.inner.link.command_timeout(),
                     wake.query_async::<Value>(&mut conn),
                 )
                 .await;
@@ -324,7 +324,7 @@ impl Store for RedisStore {
         let flat: Vec<(String, i64)> = bounded(
             &self.inner.link,
             Call::Write,
-            add_time_limit(bytes),
+            add_time_limit(self.inner.link.command_timeout(), bytes),
             inv.invoke_async(&mut conn),
         )
         .await?;
@@ -498,7 +498,7 @@ impl Store for RedisStore {
         bounded(
             link,
             Call::Plain,
-            timeout + COMMAND_TIMEOUT,
+            timeout + link.command_timeout(),
             cmd.query_async::<Value>(&mut conn),
         )
         .await?;
