@@ -53,18 +53,32 @@ test('the job of a SIGKILLed worker process is recovered and completed by anothe
   await rescuer.close();
 });
 
-test('a job that stalls more than maxStalledCount times fails with a reason', async () => {
+test('a job that stalls more than maxStalledCount times fails with a reason, a failed event and its removeOnFail', async () => {
   const name = fresh();
   const queue = track(new Queue(name, { connection: redis.url }));
   const job = await queue.add('crash', { mode: 'hang' });
+  const removed = await queue.add('crash', { mode: 'hang' }, { removeOnFail: true });
   const { child, started } = childWorker(name, 400);
   await started;
+  const second = childWorker(name, 400);
+  await second.started;
   await sigkill(child);
+  await sigkill(second.child);
   const checker = track(new Worker(name, async () => 'never', {
     connection: redis.url, stalledInterval: 200, maxStalledCount: 0, autorun: true, concurrency: 1,
   }));
+  const events = [];
+  checker.on('stalled', (id) => events.push(['stalled', id]));
+  checker.on('failed', (failed, err) => events.push(['failed', failed.id, failed.name, err.message]));
   await waitFor(async () => (await queue.getJobState(job.id)) === 'failed', { what: 'stalled job fails' });
   assert.equal((await queue.getJob(job.id)).failedReason, 'job stalled more than allowable limit');
+  assert.equal(await queue.getJob(removed.id), undefined, 'removeOnFail: true holds for a job failed by stalling');
+  await waitFor(() => events.length === 3, { what: 'stalled, stalled, failed' });
+  assert.deepEqual(events.sort(), [
+    ['failed', job.id, 'crash', 'job stalled more than allowable limit'],
+    ['stalled', job.id],
+    ['stalled', removed.id],
+  ].sort());
   await checker.close();
 });
 

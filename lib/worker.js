@@ -197,6 +197,9 @@ class Worker extends EventEmitter {
       case 'stalled':
         this.emit('stalled', event.jobId, 'active');
         break;
+      case 'failed': // failed without an attempt of ours: it stalled too often
+        this.emit('failed', jobFrom(this, event.job), new Error(event.reason), 'active');
+        break;
       case 'abort': {
         const entry = this._running.get(event.jobId);
         if (entry && entry.token === event.token) {

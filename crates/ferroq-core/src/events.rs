@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::error::Error;
-use crate::job::ActiveJob;
+use crate::job::{ActiveJob, JobRecord};
 
 /// How an attempt's end was stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -57,9 +57,12 @@ pub enum WorkerEvent {
     Drained,
     /// Something went wrong that the worker recovers from by itself.
     Error { code: String, message: String },
-    /// A job whose worker vanished was put back to waiting.
+    /// A job whose worker vanished was put back to waiting, or failed for stalling
+    /// too often (then `Failed` follows).
     #[serde(rename_all = "camelCase")]
     Stalled { job_id: String },
+    /// A job failed without an attempt of this worker (it stalled too often).
+    Failed { job: Box<JobRecord>, reason: String },
     /// A running attempt must stop: fire its AbortSignal.
     #[serde(rename_all = "camelCase")]
     Abort {

@@ -101,11 +101,13 @@ pub struct Added {
     pub id: String,
     /// A job with this custom `jobId` existed; nothing was added.
     pub existed: bool,
+    /// Where the new job waits (`Unknown` when it existed).
+    pub state: JobState,
 }
 
 /// A stored job. JSON fields stay JSON text (`RawValue`) so they cross to JavaScript
 /// without being parsed and re-serialised in Rust.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRecord {
     pub id: String,

@@ -23,8 +23,10 @@
 //! A job hash holds `name`, `data`, `opts` (JSON), `timestamp`, `delay`, `priority`,
 //! `lifo`, `state`, `atm` (attempts made), `ats` (attempts started), `stc` (stalls),
 //! `processedOn`, `finishedOn`, `returnvalue`, `failedReason`, `stacktrace`,
-//! `progress`, and `ftk`: the lock token that ended the latest attempt, so that the
-//! same finish sent again (its first answer was lost) is recognised as stored.
+//! `progress`, `rof` (the job's own `removeOnFail` rule as "count age", for jobs that
+//! fail without their worker: stalled), and `ftk`: the lock token that ended the latest
+//! attempt, so that the same finish sent again (its first answer was lost) is
+//! recognised as stored.
 
 /// Default key prefix, as BullMQ's `bull` but ours.
 pub const DEFAULT_PREFIX: &str = "ferroq";
@@ -84,6 +86,24 @@ impl QueueKeys {
     pub fn stalled_check(&self) -> String {
         self.key("stalled-check")
     }
+    /// The queue's standard keys, in the order lib.lua names them: every script that
+    /// moves jobs takes these as its KEYS.
+    pub fn standard(&self) -> [String; 11] {
+        [
+            self.wait(),
+            self.prioritized(),
+            self.priority_counter(),
+            self.delayed(),
+            self.active(),
+            self.locks(),
+            self.marker(),
+            self.completed(),
+            self.failed(),
+            self.id(),
+            self.stalled_check(),
+        ]
+    }
+
     /// Prefix of job hashes; the scripts append the id (`<base>job:<id>`).
     pub fn job_prefix(&self) -> String {
         self.key("job:")

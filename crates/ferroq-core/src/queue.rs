@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::job::{JobRecord, JobState, NewJob};
+use crate::job::{Added, JobRecord, JobState, NewJob};
 use crate::options::{JobOptions, QueueOptions};
 use crate::store::Store;
 use crate::time::now_ms;
@@ -135,7 +135,7 @@ impl<S: Store> Queue<S> {
             };
             records.push(match stored {
                 Some(record) => AddResult::Existing(Box::new(record)),
-                None => AddResult::Added(AddedJob::new(added.id, &job)),
+                None => AddResult::Added(AddedJob::new(added, &job)),
             });
         }
         Ok(records)
@@ -243,16 +243,14 @@ pub struct AddedJob {
 }
 
 impl AddedJob {
-    fn new(id: String, job: &NewJob) -> Self {
-        let state = if job.opts.delay > 0 {
-            JobState::Delayed
-        } else if job.opts.priority > 0 {
-            JobState::Prioritized
-        } else {
-            JobState::Waiting
+    fn new(added: Added, job: &NewJob) -> Self {
+        // A job that existed and vanished before it could be read is reported as given.
+        let state = match added.state {
+            JobState::Unknown => JobState::Waiting,
+            state => state,
         };
         Self {
-            id,
+            id: added.id,
             timestamp: job.timestamp,
             delay: job.opts.delay,
             priority: job.opts.priority,

@@ -98,6 +98,10 @@ pub struct Lock {
 }
 
 pub trait Store: Clone + Send + Sync + 'static {
+    /// Most finishes one `cycle` call carries (a store whose calls block others keeps
+    /// each one short); the worker sends the rest with the next call.
+    const MAX_BATCH: usize = usize::MAX;
+
     /// Adds jobs atomically (one round trip for the whole batch).
     fn add(&self, jobs: &[NewJob]) -> impl Future<Output = Result<Vec<Added>>> + Send;
 
@@ -112,11 +116,13 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<String>>> + Send;
 
     /// One stalled-job pass for the queue; at most one pass per `interval` across all
-    /// workers does any work.
+    /// workers does any work. Jobs that fail by stalling keep or go by their own
+    /// `removeOnFail`, else by `keep_failed` (the worker's).
     fn recover_stalled(
         &self,
         max_stalled_count: u32,
         interval: u64,
+        keep_failed: KeepJobs,
     ) -> impl Future<Output = Result<StalledReport>> + Send;
 
     /// Gives active jobs back to the queue untouched (forced close).

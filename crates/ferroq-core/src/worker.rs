@@ -22,7 +22,6 @@ use crate::events::{AbortKind, Delivery, Finished, FinishedStatus, JobSink, Work
 use crate::job::ActiveJob;
 use crate::locks::{spawn_renewal, HeldLocks, RenewalReport};
 use crate::options::{JobOptions, KeepJobs, WorkerOptions};
-use crate::redis_store::MAX_BATCH;
 use crate::stalled::spawn_checker;
 use crate::store::{CycleRequest, CycleResult, Finish, FinishItem, Lock, Store};
 use crate::time::now_ms;
@@ -321,6 +320,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 self.sink.clone(),
                 Duration::from_millis(self.options.stalled_interval),
                 self.options.max_stalled_count,
+                self.options.remove_on_fail.unwrap_or(KeepJobs::All),
             ));
         }
     }
@@ -375,7 +375,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
     }
 
     fn start_cycle(&mut self, fetch: u32) {
-        let take = self.pending.len().min(MAX_BATCH);
+        let take = self.pending.len().min(S::MAX_BATCH);
         let sent: Vec<PendingFinish> = self.pending.drain(..take).collect();
         self.fetch_seq += 1;
         let request = CycleRequest {

@@ -189,26 +189,32 @@ async fn stalled_jobs_return_then_fail() {
     let server = RedisServer::start();
     let store = store(&server, "stall");
     let queue = Queue::new(store.clone());
+    let limits = QueueOptions::default();
     queue
         .add(vec![
-            prepare_job(&QueueOptions::default(), "s", "{}", "{}").unwrap()
+            prepare_job(&limits, "s", "{}", "{}").unwrap(),
+            prepare_job(&limits, "gone", "{}", r#"{"removeOnFail":true}"#).unwrap(),
         ])
         .await
         .unwrap();
 
-    let mut req = fetch(1, "a");
+    let mut req = fetch(2, "a");
     req.lock_duration = 1;
-    assert_eq!(store.cycle(&req).await.unwrap().jobs.len(), 1);
+    assert_eq!(store.cycle(&req).await.unwrap().jobs.len(), 2);
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let report = store.recover_stalled(1, 1).await.unwrap();
-    assert_eq!(report.recovered, ["1"]);
+    let report = store.recover_stalled(1, 1, KeepJobs::All).await.unwrap();
+    assert_eq!(report.recovered, ["1", "2"]);
     assert_eq!(store.get_state("1").await.unwrap(), JobState::Waiting);
 
     req.token = "b".into();
-    assert_eq!(store.cycle(&req).await.unwrap().jobs.len(), 1);
+    assert_eq!(store.cycle(&req).await.unwrap().jobs.len(), 2);
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let report = store.recover_stalled(1, 1).await.unwrap();
-    assert_eq!(report.failed, ["1"]);
+    let report = store.recover_stalled(1, 1, KeepJobs::All).await.unwrap();
+    assert_eq!(report.failed, ["1", "2"]);
+    assert!(
+        store.get_job("2").await.unwrap().is_none(),
+        "a job failed by stalling goes by its own removeOnFail"
+    );
     let job = store.get_job("1").await.unwrap().unwrap();
     assert_eq!(job.job_state(), JobState::Failed);
     assert_eq!(

@@ -21,7 +21,7 @@ mod link;
 
 use link::{Lease, Link};
 
-/// Helpers shared by the scripts; prepended to each of them.
+/// The queue's keys and named transitions, prepended to every script that moves jobs.
 const LUA_LIB: &str = include_str!("lua/lib.lua");
 
 struct Scripts {
@@ -34,18 +34,19 @@ struct Scripts {
     add_log: redis::Script,
 }
 
-fn script(body: &str) -> redis::Script {
+/// A script that moves jobs: it takes the queue's standard keys and uses lib.lua.
+fn queue_script(body: &str) -> redis::Script {
     redis::Script::new(&format!("{LUA_LIB}\n{body}"))
 }
 
 static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
-    add: script(include_str!("lua/add.lua")),
-    cycle: script(include_str!("lua/cycle.lua")),
-    stalled: script(include_str!("lua/stalled.lua")),
-    release: script(include_str!("lua/release.lua")),
-    extend_locks: script(include_str!("lua/extend_locks.lua")),
-    update_progress: script(include_str!("lua/update_progress.lua")),
-    add_log: script(include_str!("lua/add_log.lua")),
+    add: queue_script(include_str!("lua/add.lua")),
+    cycle: queue_script(include_str!("lua/cycle.lua")),
+    stalled: queue_script(include_str!("lua/stalled.lua")),
+    release: queue_script(include_str!("lua/release.lua")),
+    extend_locks: redis::Script::new(include_str!("lua/extend_locks.lua")),
+    update_progress: redis::Script::new(include_str!("lua/update_progress.lua")),
+    add_log: redis::Script::new(include_str!("lua/add_log.lua")),
 });
 
 /// Most jobs one script call takes or finishes: keeps each call short, so other
@@ -232,6 +233,17 @@ impl RedisStore {
         .await
     }
 
+    /// An invocation of a queue script with its standard keys and arguments (lib.lua).
+    fn invoke<'a>(&self, script: &'a redis::Script) -> redis::ScriptInvocation<'a> {
+        let keys = self.keys();
+        let mut inv = script.prepare_invoke();
+        for key in keys.standard() {
+            inv.key(key);
+        }
+        inv.arg(keys.job_prefix()).arg(keys.logs_prefix());
+        inv
+    }
+
     /// Refuses a job with a value longer than Redis accepts in one piece
     /// (`proto-max-bulk-len`), before anything is sent. Asks Redis once, and only
     /// when a large value comes.
@@ -296,18 +308,12 @@ impl RedisStore {
 }
 
 impl Store for RedisStore {
+    const MAX_BATCH: usize = MAX_BATCH;
+
     async fn add(&self, jobs: &[NewJob]) -> Result<Vec<Added>> {
-        let keys = self.keys();
         self.check_bulk_lengths(jobs).await?;
-        let mut inv = SCRIPTS.add.prepare_invoke();
-        inv.key(keys.id())
-            .key(keys.wait())
-            .key(keys.prioritized())
-            .key(keys.priority_counter())
-            .key(keys.delayed())
-            .key(keys.marker())
-            .arg(keys.job_prefix())
-            .arg(jobs.len());
+        let mut inv = self.invoke(&SCRIPTS.add);
+        inv.arg(jobs.len());
         let mut bytes = 0;
         for job in jobs {
             bytes += job.data.len() + job.opts_json.len() + job.name.len();
@@ -318,41 +324,41 @@ impl Store for RedisStore {
                 .arg(job.opts.delay)
                 .arg(job.opts.priority)
                 .arg(if job.opts.lifo { "1" } else { "0" })
-                .arg(job.timestamp);
+                .arg(job.timestamp)
+                .arg(job.opts.remove_on_fail.map_or(String::new(), |keep| {
+                    let (count, age) = keep_args(&keep);
+                    format!("{count} {age}")
+                }));
         }
         let mut conn = self.conn().await?;
-        let flat: Vec<(String, i64)> = bounded(
+        let flat: Vec<(String, i64, String)> = bounded(
             &self.inner.link,
             Call::Write,
             add_time_limit(self.inner.link.command_timeout(), bytes),
             inv.invoke_async(&mut conn),
         )
         .await?;
-        Ok(flat
-            .into_iter()
-            .map(|(id, existed)| Added {
-                id,
-                existed: existed == 1,
+        flat.into_iter()
+            .map(|(id, existed, state)| {
+                Ok(Added {
+                    id,
+                    existed: existed == 1,
+                    state: if existed == 1 {
+                        JobState::Unknown
+                    } else {
+                        JobState::parse(&state).map_err(|_| {
+                            Error::Corrupt(format!("add.lua gave the state {state:?}"))
+                        })?
+                    },
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn cycle(&self, request: &CycleRequest) -> Result<CycleResult> {
-        let keys = self.keys();
         let now = now_ms();
-        let mut inv = SCRIPTS.cycle.prepare_invoke();
-        inv.key(keys.wait())
-            .key(keys.prioritized())
-            .key(keys.priority_counter())
-            .key(keys.delayed())
-            .key(keys.active())
-            .key(keys.locks())
-            .key(keys.marker())
-            .key(keys.completed())
-            .key(keys.failed())
-            .arg(keys.job_prefix())
-            .arg(keys.logs_prefix())
-            .arg(now)
+        let mut inv = self.invoke(&SCRIPTS.cycle);
+        inv.arg(now)
             .arg(request.fetch.min(MAX_BATCH as u32))
             .arg(&request.token)
             .arg(request.lock_duration)
@@ -445,38 +451,24 @@ impl Store for RedisStore {
         &self,
         max_stalled_count: u32,
         interval: u64,
+        keep_failed: KeepJobs,
     ) -> Result<StalledReport> {
-        let keys = self.keys();
-        let mut inv = SCRIPTS.stalled.prepare_invoke();
-        inv.key(keys.active())
-            .key(keys.locks())
-            .key(keys.wait())
-            .key(keys.prioritized())
-            .key(keys.priority_counter())
-            .key(keys.failed())
-            .key(keys.marker())
-            .key(keys.stalled_check())
-            .arg(keys.job_prefix())
-            .arg(now_ms())
+        let (keep_count, keep_age) = keep_args(&keep_failed);
+        let mut inv = self.invoke(&SCRIPTS.stalled);
+        inv.arg(now_ms())
             .arg(max_stalled_count)
             // A little under the interval, so a worker whose timer fires a hair early
             // (clocks differ) does not skip every other pass.
-            .arg((interval * 9 / 10).max(1));
+            .arg((interval * 9 / 10).max(1))
+            .arg(keep_count)
+            .arg(keep_age);
         let (recovered, failed): (Vec<String>, Vec<String>) = self.run(&inv).await?;
         Ok(StalledReport { recovered, failed })
     }
 
     async fn release(&self, locks: &[Lock]) -> Result<()> {
-        let keys = self.keys();
         for chunk in locks.chunks(MAX_BATCH) {
-            let mut inv = SCRIPTS.release.prepare_invoke();
-            inv.key(keys.active())
-                .key(keys.locks())
-                .key(keys.wait())
-                .key(keys.prioritized())
-                .key(keys.priority_counter())
-                .key(keys.marker())
-                .arg(keys.job_prefix());
+            let mut inv = self.invoke(&SCRIPTS.release);
             for lock in chunk {
                 inv.arg(&lock.id).arg(&lock.token);
             }

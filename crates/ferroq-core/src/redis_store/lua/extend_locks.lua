@@ -4,6 +4,7 @@
   ARGV[1] new deadline (ms), then pairs: id, token
   Returns the ids whose lock the token no longer holds (recovered as stalled).
 ]]
+local rcall = redis.call
 local ids = {}
 for i = 2, #ARGV, 2 do ids[#ids + 1] = ARGV[i] end
 if #ids == 0 then return {} end

@@ -1,16 +1,27 @@
---[[ lib.lua — helpers prepended to the scripts that move jobs into a waiting state
-  or take jobs for a worker. Not a script of its own: it declares no KEYS or ARGV.
+--[[ lib.lua — the queue's keys and its named transitions, prepended to every script
+  that moves jobs. Not a script of its own.
+
+  Every such script takes the queue's standard keys (QueueKeys::standard in keys.rs)
+  as KEYS, and the job-hash and job-log key prefixes as ARGV[1] and ARGV[2]; its own
+  arguments start at ARGV[3].
 
   Conventions: a job lives in the hash `<jobPrefix><id>`; `wait` is pushed on the
   left and taken from the right, so RPUSH puts a job first in line.
 ]]
 local rcall = redis.call
 
+local Q = {
+  wait = KEYS[1], prioritized = KEYS[2], priorityCounter = KEYS[3], delayed = KEYS[4],
+  active = KEYS[5], locks = KEYS[6], marker = KEYS[7], completed = KEYS[8],
+  failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11],
+  jobPrefix = ARGV[1], logsPrefix = ARGV[2],
+}
+
 -- Redis' Lua cannot unpack arbitrarily long tables; commands taking many members
 -- are sent in chunks of this size.
 local CHUNK = 4000
 
--- Calls `cmd key <prefixArgs...> members...` in chunks. `stride` keeps pairs together.
+-- Calls `cmd key members...` in chunks. `stride` keeps pairs together.
 local function call_chunked(cmd, key, members, stride)
   local n = #members
   local step = CHUNK * (stride or 1)
@@ -19,51 +30,172 @@ local function call_chunked(cmd, key, members, stride)
   end
 end
 
+-- Wakes one idle worker blocked on the marker (BZPOPMIN).
+local function signal_work()
+  rcall('ZADD', Q.marker, '0', '0')
+end
+
+--------------------------------------------------------------------------------
+-- Enqueue: where a job waits. The one place the waiting / prioritized / delayed
+-- decision is made. Jobs are placed in a `line` and written together by
+-- `flush_line`, so a script moving many jobs sends few commands.
+--------------------------------------------------------------------------------
+
+local function new_line()
+  return {back = {}, front = {}, prioritized = {}, earliestDue = nil, delayed = {}}
+end
+
 -- Priorities share one zset; the sequence keeps equal priorities FIFO. Scores stay
 -- below 2^53 (priority ≤ 2^21, sequence < 2^31), so doubles hold them exactly.
-local function prioritized_score(priorityCounterKey, priority)
-  local seq = rcall('INCR', priorityCounterKey) % 2147483648
+local function prioritized_score(priority)
+  local seq = rcall('INCR', Q.priorityCounter) % 2147483648
   return priority * 2147483648 + seq
 end
 
--- Moves a job into the waiting line its options call for: `prioritized` when it has a
--- priority, else `wait` (last in line, or first with lifo / `front`).
--- Returns the state name it was given.
-local function push_waiting(jobKey, id, waitKey, prioritizedKey, priorityCounterKey, front)
-  local fields = rcall('HMGET', jobKey, 'priority', 'lifo')
-  local priority = tonumber(fields[1]) or 0
-  local state
-  if priority > 0 then
-    rcall('ZADD', prioritizedKey, prioritized_score(priorityCounterKey, priority), id)
-    state = 'prioritized'
-  else
-    if front or fields[2] == '1' then
-      rcall('RPUSH', waitKey, id)
-    else
-      rcall('LPUSH', waitKey, id)
-    end
-    state = 'waiting'
+-- Places job `id`: delayed until `dueAt` (ms) when given, else prioritized when it
+-- has a priority, else in `wait` (first in line with `front` or lifo). Returns the
+-- state name; the caller stores it in the job hash with its other fields.
+local function place(line, id, dueAt, priority, lifo, front)
+  if dueAt then
+    line.delayed[#line.delayed + 1] = dueAt
+    line.delayed[#line.delayed + 1] = id
+    if line.earliestDue == nil or dueAt < line.earliestDue then line.earliestDue = dueAt end
+    return 'delayed'
   end
+  if priority > 0 then
+    line.prioritized[#line.prioritized + 1] = prioritized_score(priority)
+    line.prioritized[#line.prioritized + 1] = id
+    return 'prioritized'
+  end
+  if front or lifo then
+    line.front[#line.front + 1] = id
+  else
+    line.back[#line.back + 1] = id
+  end
+  return 'waiting'
+end
+
+-- Places a job by the priority and lifo stored in its hash, and stores its state.
+local function place_stored(line, id, jobKey, dueAt, front)
+  local fields = rcall('HMGET', jobKey, 'priority', 'lifo')
+  local state = place(line, id, dueAt, tonumber(fields[1]) or 0, fields[2] == '1', front)
   rcall('HSET', jobKey, 'state', state)
   return state
 end
 
--- Wakes one idle worker blocked on the marker (BZPOPMIN).
-local function signal_work(markerKey)
-  rcall('ZADD', markerKey, '0', '0')
+-- Writes the placed jobs. `wake`: signal an idle worker when a job is ready now.
+-- Returns true when a job is ready now.
+local function flush_line(line, wake)
+  call_chunked('LPUSH', Q.wait, line.back)
+  call_chunked('RPUSH', Q.wait, line.front)
+  call_chunked('ZADD', Q.prioritized, line.prioritized, 2)
+  call_chunked('ZADD', Q.delayed, line.delayed, 2)
+  if line.earliestDue then
+    -- The delayed marker carries the earliest due time; LT only ever moves it earlier.
+    rcall('ZADD', Q.marker, 'LT', line.earliestDue, 'd')
+  end
+  local ready = #line.back > 0 or #line.front > 0 or #line.prioritized > 0
+  if ready and wake then signal_work() end
+  return ready
+end
+
+--------------------------------------------------------------------------------
+-- Requeue: active jobs back to the front of the line, their locks released (a
+-- worker crashed, closed by force, or lost the answer of the call that took them).
+--------------------------------------------------------------------------------
+
+local function requeue_front(line, ids)
+  call_chunked('HDEL', Q.locks, ids)
+  call_chunked('ZREM', Q.active, ids)
+  for _, id in ipairs(ids) do
+    place_stored(line, id, Q.jobPrefix .. id, nil, true)
+  end
 end
 
 -- Moves delayed jobs whose time has come into their waiting line.
--- Returns how many moved.
-local function promote_due(delayedKey, jobPrefix, now, waitKey, prioritizedKey, priorityCounterKey)
-  local due = rcall('ZRANGEBYSCORE', delayedKey, '-inf', now, 'LIMIT', '0', '1000')
-  if #due == 0 then return 0 end
-  call_chunked('ZREM', delayedKey, due)
+local function promote_due(line, now)
+  local due = rcall('ZRANGEBYSCORE', Q.delayed, '-inf', now, 'LIMIT', '0', '1000')
+  if #due == 0 then return end
+  call_chunked('ZREM', Q.delayed, due)
   for _, id in ipairs(due) do
-    push_waiting(jobPrefix .. id, id, waitKey, prioritizedKey, priorityCounterKey, false)
+    place_stored(line, id, Q.jobPrefix .. id, nil, false)
   end
-  return #due
 end
+
+--------------------------------------------------------------------------------
+-- Finish: a job leaves the active set for `completed` or `failed`, kept or removed
+-- by its retention rule (count, age in s; -1: no limit; count 0: remove at once).
+-- The caller releases the lock. Retention runs once per rule, after the batch.
+--------------------------------------------------------------------------------
+
+local function remove_jobs(ids)
+  local keys = {}
+  for _, id in ipairs(ids) do
+    keys[#keys + 1] = Q.jobPrefix .. id
+    keys[#keys + 1] = Q.logsPrefix .. id
+  end
+  for i = 1, #keys, CHUNK do
+    rcall('DEL', unpack(keys, i, math.min(i + CHUNK - 1, #keys)))
+  end
+end
+
+local function new_finishes()
+  return {completed = {}, failed = {}, rules = {}}
+end
+
+-- Finishes job `id` as `state` ('completed' | 'failed'), writing `fields` (a flat
+-- list of hash fields and values, `state` and `finishedOn` added here).
+local function finish(done, id, state, now, fields, keepCount, keepAge)
+  if keepCount == 0 then
+    remove_jobs({id})
+    return
+  end
+  local jobKey = Q.jobPrefix .. id
+  rcall('HSET', jobKey, 'state', state, 'finishedOn', now, unpack(fields))
+  local list = done[state]
+  list[#list + 1] = now
+  list[#list + 1] = id
+  if keepCount > 0 or keepAge >= 0 then
+    local setKey = Q[state]
+    done.rules[setKey .. '\0' .. keepCount .. '\0' .. keepAge] = {setKey, keepCount, keepAge}
+  end
+end
+
+local function apply_retention(now, setKey, count, age)
+  if age >= 0 then
+    local old = rcall('ZRANGEBYSCORE', setKey, '-inf', now - age * 1000, 'LIMIT', 0, 1000)
+    if #old > 0 then
+      remove_jobs(old)
+      call_chunked('ZREM', setKey, old)
+    end
+  end
+  if count >= 0 then
+    local excess = rcall('ZRANGE', setKey, 0, -(count + 1))
+    if #excess > 0 then
+      remove_jobs(excess)
+      rcall('ZREMRANGEBYRANK', setKey, 0, #excess - 1)
+    end
+  end
+end
+
+-- Writes the finished sets and applies each retention rule once.
+local function flush_finishes(done, now)
+  call_chunked('ZADD', Q.completed, done.completed, 2)
+  call_chunked('ZADD', Q.failed, done.failed, 2)
+  for _, rule in pairs(done.rules) do apply_retention(tonumber(now), rule[1], rule[2], rule[3]) end
+end
+
+-- A keep rule as stored in a job hash (`rof`: "count age"), or the given default.
+local function stored_keep_rule(text, defaultCount, defaultAge)
+  if not text then return defaultCount, defaultAge end
+  local count, age = string.match(text, '^(-?%d+) (-?%d+)$')
+  if not count then return defaultCount, defaultAge end
+  return tonumber(count), tonumber(age)
+end
+
+--------------------------------------------------------------------------------
+-- Take: jobs for a worker.
+--------------------------------------------------------------------------------
 
 -- Takes up to `n` jobs (plain waiting jobs before prioritized ones, as BullMQ),
 -- locks them with `token` until `deadline` (ms, as text; `now` too) and appends
@@ -72,16 +204,15 @@ end
 -- Jobs whose hash vanished are dropped. With `passOn` (the caller was woken by
 -- the marker) and jobs left over, the marker is set again so the next idle worker
 -- wakes too. Returns the number taken.
-local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, jobPrefix, waitKey,
-                         prioritizedKey, activeKey, locksKey, markerKey)
+local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt)
   if n <= 0 then return 0 end
   local ids = {}
-  local popped = rcall('RPOP', waitKey, n)
+  local popped = rcall('RPOP', Q.wait, n)
   if popped then
     for i = 1, #popped do ids[#ids + 1] = popped[i] end
   end
   if #ids < n then
-    local best = rcall('ZPOPMIN', prioritizedKey, n - #ids)
+    local best = rcall('ZPOPMIN', Q.prioritized, n - #ids)
     for i = 1, #best, 2 do ids[#ids + 1] = best[i] end
   end
   if #ids == 0 then return 0 end
@@ -89,7 +220,7 @@ local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, jo
   local scored, tokens = {}, {}
   local taken = 0
   for _, id in ipairs(ids) do
-    local jobKey = jobPrefix .. id
+    local jobKey = Q.jobPrefix .. id
     local values = rcall('HMGET', jobKey, unpack(fields))
     if values[1] then
       local started = tostring((tonumber(values[atsAt]) or 0) + 1)
@@ -105,11 +236,11 @@ local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, jo
     end
   end
   if taken > 0 then
-    call_chunked('ZADD', activeKey, scored, 2)
-    call_chunked('HSET', locksKey, tokens, 2)
+    call_chunked('ZADD', Q.active, scored, 2)
+    call_chunked('HSET', Q.locks, tokens, 2)
   end
-  if passOn and #ids == n and (rcall('LLEN', waitKey) > 0 or rcall('ZCARD', prioritizedKey) > 0) then
-    signal_work(markerKey)
+  if passOn and #ids == n and (rcall('LLEN', Q.wait) > 0 or rcall('ZCARD', Q.prioritized) > 0) then
+    signal_work()
   end
   return taken
 end

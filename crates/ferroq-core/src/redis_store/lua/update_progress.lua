@@ -4,6 +4,7 @@
   ARGV[1] progress JSON
   Returns 1, or 0 when the job does not exist.
 ]]
+local rcall = redis.call
 if rcall('EXISTS', KEYS[1]) == 0 then return 0 end
 rcall('HSET', KEYS[1], 'progress', ARGV[1])
 return 1
