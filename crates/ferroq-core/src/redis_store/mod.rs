@@ -11,15 +11,17 @@ use tokio::sync::OnceCell;
 
 use crate::connection::ConnectionSpec;
 use crate::error::{Error, Result};
-use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob, ACTIVE_FIELDS};
+use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::keys::QueueKeys;
 use crate::options::KeepJobs;
 use crate::store::{CycleRequest, CycleResult, Finish, Lock, StalledReport, Store};
 use crate::time::now_ms;
 
 mod link;
+mod record;
 
 use link::{Lease, Link};
+use record::ACTIVE_FIELDS;
 
 /// The queue's keys and named transitions, prepended to every script that moves jobs.
 const LUA_LIB: &str = include_str!("lua/lib.lua");
@@ -132,7 +134,7 @@ fn read_jobs(values: impl Iterator<Item = Value>, token: &str, now: u64) -> Resu
     let mut values = values;
     while let (Some(id), Some(fields)) = (values.next(), values.next()) {
         let id: String = parse(id)?;
-        let mut record = JobRecord::from_active_fields(id, parse(fields)?)?;
+        let mut record = record::from_active_fields(id, parse(fields)?)?;
         record.processed_on = Some(now);
         record.state = Some(JobState::Active.as_str().to_string());
         jobs.push(ActiveJob {
@@ -519,7 +521,7 @@ impl Store for RedisStore {
                 jobs.push(if fields.is_empty() {
                     None
                 } else {
-                    Some(JobRecord::from_fields(id.clone(), fields)?)
+                    Some(record::from_hash(id.clone(), fields)?)
                 });
             }
         }
