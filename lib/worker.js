@@ -21,13 +21,13 @@ class Worker extends EventEmitter {
     this._closed = false;
     this._runPromise = null;
     // Outcomes of this tick (job ids, lock tokens, outcomes as JSON text), sent to the
-    // engine together by one settle() call: one napi crossing, one Redis round trip.
+    // engine together by one report() call: one napi crossing, one Redis round trip.
     this._outcomes = { ids: [], tokens: [], outcomes: [] };
     this._flushOutcomes = () => {
       const { ids, tokens, outcomes } = this._outcomes;
       this._outcomes = { ids: [], tokens: [], outcomes: [] };
       try {
-        this._native.settle(ids, tokens, outcomes);
+        this._native.report(ids, tokens, outcomes);
       } catch (err) {
         // Runs from setImmediate: a throw here would take the process down. The jobs
         // keep their locks until the worker closes or they expire and are recovered.
@@ -117,8 +117,8 @@ class Worker extends EventEmitter {
     // hostile values without throwing, and the last handler is a backstop for a bug.
     pending
       .then(
-        (result) => this._settleCompleted(entry, result),
-        (err) => this._settleFailed(entry, err),
+        (result) => this._completed(entry, result),
+        (err) => this._failed(entry, err),
       )
       .catch(() => this._report(entry, '{"failed":{"message":"ferroq could not read the outcome of this attempt"}}'));
   }
@@ -131,20 +131,20 @@ class Worker extends EventEmitter {
     if (batch.outcomes.push(outcome) === 1) setImmediate(this._flushOutcomes);
   }
 
-  _settleCompleted(entry, result) {
+  _completed(entry, result) {
     let json;
     try {
       json = JSON.stringify(result);
     } catch (err) {
       const reason = describeThrown(err).message;
-      return this._settleFailed(entry, new Error(`the return value is not serialisable to JSON: ${reason}`));
+      return this._failed(entry, new Error(`the return value is not serialisable to JSON: ${reason}`));
     }
     entry.result = result === undefined ? null : result;
     // The return value goes in as raw JSON: the engine stores it without re-parsing.
     this._report(entry, `{"returnvalue":${json === undefined ? 'null' : json}}`);
   }
 
-  _settleFailed(entry, thrown) {
+  _failed(entry, thrown) {
     const { error, message, stack, unrecoverable } = describeThrown(thrown);
     if (entry.error === undefined) {
       entry.error = error;

@@ -13,8 +13,9 @@ use ferroq_core::job::JobState;
 use ferroq_core::options::{QueueOptions, WorkerOptions};
 use ferroq_core::queue::{check_payload, prepare_job, validate_queue_name, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
+use ferroq_core::store::Lock;
 use ferroq_core::store::Store;
-use ferroq_core::worker::{self, Outcome, Settled, WorkerHandle};
+use ferroq_core::worker::{self, Outcome, WorkerHandle};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -283,7 +284,7 @@ fn read_outcome(text: &str) -> Outcome {
 }
 
 /// A running worker loop. The JS wrapper runs the processor and reports the outcomes
-/// back with `settle`, one batch per JavaScript tick.
+/// back with `report`, one batch per JavaScript tick.
 #[napi]
 pub struct NativeWorker {
     handle: WorkerHandle,
@@ -312,18 +313,14 @@ impl NativeWorker {
     /// Several attempts ended: the i-th job id, its lock token and its outcome (JSON,
     /// see `OutcomeJs`); stored together in one round trip.
     #[napi]
-    pub fn settle(&self, ids: Vec<String>, tokens: Vec<String>, outcomes: Vec<String>) {
-        let settled = ids
+    pub fn report(&self, ids: Vec<String>, tokens: Vec<String>, outcomes: Vec<String>) {
+        let outcomes = ids
             .into_iter()
             .zip(tokens)
             .zip(outcomes)
-            .map(|((id, token), outcome)| Settled {
-                id,
-                token,
-                outcome: read_outcome(&outcome),
-            })
+            .map(|((id, token), outcome)| (Lock { id, token }, read_outcome(&outcome)))
             .collect();
-        self.handle.settle(settled);
+        self.handle.report(outcomes);
     }
 
     /// Starts fetching (workers created with `autorun: false`).

@@ -43,6 +43,14 @@ pub enum Error {
     /// Stored data did not have the shape the engine writes.
     #[error("unexpected data in Redis: {0}")]
     Corrupt(String),
+    /// A worker no longer holds a running job's lock: it expired and the job was
+    /// recovered as stalled (another worker runs it now); this attempt's outcome will
+    /// not be stored.
+    #[error("lost the lock of job {0}: it was recovered as stalled")]
+    LockLost(String),
+    /// A defect in ferroq.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -59,6 +67,8 @@ impl Error {
             Error::JobNotFound(_) => "ERR_JOB_NOT_FOUND",
             Error::Closed(_) => "ERR_CLOSED",
             Error::Corrupt(_) => "ERR_CORRUPT",
+            Error::LockLost(_) => "ERR_LOCK_LOST",
+            Error::Internal(_) => "ERR_INTERNAL",
         }
     }
 

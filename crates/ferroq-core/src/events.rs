@@ -6,6 +6,7 @@ use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::job::{ActiveJob, JobRecord};
+use crate::store::{Finish, FinishKind};
 
 /// How an attempt's end was stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -20,6 +21,7 @@ pub enum FinishedStatus {
     LockLost,
 }
 
+/// A finish the store answered for: what the processor side is told of it.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finished {
@@ -28,7 +30,7 @@ pub struct Finished {
     pub status: FinishedStatus,
     pub attempts_made: u32,
     pub finished_on: u64,
-    /// Set when the engine itself failed the attempt (a timeout).
+    /// Why the attempt failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_reason: Option<String>,
     /// Retry delay in ms, when retrying.
@@ -46,6 +48,32 @@ pub enum AbortKind {
     Timeout,
     /// The worker closed by force: the job goes back to the queue untouched.
     Close,
+}
+
+impl Finished {
+    /// The report of `finish`, stored (or, with `stored` false, dropped because the
+    /// lock was lost) at `finished_on`.
+    pub fn of(finish: &Finish, stored: bool, finished_on: u64) -> Self {
+        let (status, delay) = match (&finish.kind, stored) {
+            (_, false) => (FinishedStatus::LockLost, 0),
+            (FinishKind::Complete { .. }, true) => (FinishedStatus::Completed, 0),
+            (FinishKind::Retry { delay, .. }, true) => (FinishedStatus::Retrying, *delay),
+            (FinishKind::Fail { .. }, true) => (FinishedStatus::Failed, 0),
+        };
+        Finished {
+            id: finish.lock.id.clone(),
+            token: finish.lock.token.clone(),
+            status,
+            attempts_made: finish.attempts_made,
+            finished_on,
+            failed_reason: finish.kind.reason().map(str::to_string),
+            delay,
+            stacktrace: finish
+                .kind
+                .stacktrace()
+                .and_then(|s| RawValue::from_string(s.to_string()).ok()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

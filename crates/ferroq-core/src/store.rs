@@ -9,57 +9,66 @@ use crate::error::Result;
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::options::KeepJobs;
 
-/// How one active job ends its attempt.
+/// How an attempt's end is stored: the transition the worker decided from the
+/// processor's [`Outcome`](crate::worker::Outcome) (see `worker::finish`).
 #[derive(Clone, Debug)]
-pub enum Finish {
-    Completed {
-        attempts_made: u32,
+pub struct Finish {
+    /// The job and the lock token of the attempt.
+    pub lock: Lock,
+    /// The attempt's start, stored as `processedOn`.
+    pub processed_on: u64,
+    /// Attempts made, this one included.
+    pub attempts_made: u32,
+    pub kind: FinishKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FinishKind {
+    /// The attempt succeeded: the job completes.
+    Complete {
         /// JSON text of the processor's return value.
         returnvalue: String,
         keep: KeepJobs,
     },
     /// The attempt failed and another one follows after `delay` ms.
     Retry {
-        attempts_made: u32,
         reason: String,
         /// JSON array of stack traces, newest last.
         stacktrace: String,
         delay: u64,
     },
     /// The attempt failed and it was the last one.
-    Failed {
-        attempts_made: u32,
+    Fail {
         reason: String,
         stacktrace: String,
         keep: KeepJobs,
     },
 }
 
-impl Finish {
+impl FinishKind {
     /// The stack traces stored with a failed attempt (JSON array).
     pub fn stacktrace(&self) -> Option<&str> {
         match self {
-            Finish::Completed { .. } => None,
-            Finish::Retry { stacktrace, .. } | Finish::Failed { stacktrace, .. } => {
+            FinishKind::Complete { .. } => None,
+            FinishKind::Retry { stacktrace, .. } | FinishKind::Fail { stacktrace, .. } => {
                 Some(stacktrace)
             }
         }
     }
-}
 
-#[derive(Clone, Debug)]
-pub struct FinishItem {
-    pub id: String,
-    pub token: String,
-    pub finish: Finish,
-    /// The attempt's start, stored as `processedOn`.
-    pub processed_on: u64,
+    /// Why the attempt failed, when it did.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            FinishKind::Complete { .. } => None,
+            FinishKind::Retry { reason, .. } | FinishKind::Fail { reason, .. } => Some(reason),
+        }
+    }
 }
 
 /// One call of the worker cycle: finish some jobs, then take up to `fetch` new ones.
 #[derive(Clone, Debug)]
 pub struct CycleRequest {
-    pub finished: Vec<FinishItem>,
+    pub finished: Vec<Finish>,
     pub fetch: u32,
     /// Lock token for the jobs taken by this call.
     pub token: String,
@@ -91,7 +100,7 @@ pub struct StalledReport {
 }
 
 /// A lock held by a worker: job id and token.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lock {
     pub id: String,
     pub token: String,

@@ -12,7 +12,7 @@ use ferroq_core::options::QueueOptions;
 use ferroq_core::options::{KeepJobs, WorkerOptions};
 use ferroq_core::queue::{prepare_job, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
-use ferroq_core::store::{CycleRequest, Finish, FinishItem, Store};
+use ferroq_core::store::{CycleRequest, Finish, FinishKind, Lock, Store};
 use ferroq_core::worker::{self, Outcome, WorkerHandle};
 use support::RedisServer;
 
@@ -32,16 +32,18 @@ fn fetch(n: u32, token: &str) -> CycleRequest {
     }
 }
 
-fn completed(id: &str, token: &str) -> FinishItem {
-    FinishItem {
-        id: id.into(),
-        token: token.into(),
-        finish: Finish::Completed {
-            attempts_made: 1,
+fn completed(id: &str, token: &str) -> Finish {
+    Finish {
+        lock: Lock {
+            id: id.into(),
+            token: token.into(),
+        },
+        processed_on: 0,
+        attempts_made: 1,
+        kind: FinishKind::Complete {
             returnvalue: "{\"ok\":true}".into(),
             keep: KeepJobs::All,
         },
-        processed_on: 0,
     }
 }
 
@@ -251,7 +253,13 @@ impl JobSink for RustProcessor {
                     returnvalue: id.to_string(),
                 }
             };
-            handle.complete(job.record.id.clone(), job.token.clone(), outcome);
+            handle.report(vec![(
+                Lock {
+                    id: job.record.id.clone(),
+                    token: job.token.clone(),
+                },
+                outcome,
+            )]);
         }
     }
 }

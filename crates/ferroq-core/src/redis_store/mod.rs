@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::keys::QueueKeys;
 use crate::options::KeepJobs;
-use crate::store::{CycleRequest, CycleResult, Finish, Lock, StalledReport, Store};
+use crate::store::{CycleRequest, CycleResult, FinishKind, Lock, StalledReport, Store};
 use crate::time::now_ms;
 
 mod link;
@@ -366,53 +366,40 @@ impl Store for RedisStore {
             .arg(request.lock_duration)
             .arg(if request.pass_on_wakeup { "1" } else { "0" })
             .arg(request.finished.len());
-        for item in &request.finished {
-            inv.arg(&item.id).arg(&item.token);
-            match &item.finish {
-                Finish::Completed {
-                    attempts_made,
-                    returnvalue,
-                    keep,
-                } => {
-                    let (count, age) = keep_args(keep);
-                    inv.arg("c")
-                        .arg(returnvalue)
-                        .arg("")
-                        .arg(*attempts_made)
-                        .arg(0)
-                        .arg(count)
-                        .arg(age);
+        for finish in &request.finished {
+            inv.arg(&finish.lock.id)
+                .arg(&finish.lock.token)
+                .arg(match finish.kind {
+                    FinishKind::Complete { .. } => "c",
+                    FinishKind::Retry { .. } => "r",
+                    FinishKind::Fail { .. } => "f",
+                });
+            let (delay, (keep_count, keep_age)) = match &finish.kind {
+                FinishKind::Complete { returnvalue, keep } => {
+                    inv.arg(returnvalue).arg("");
+                    (0, keep_args(keep))
                 }
-                Finish::Retry {
-                    attempts_made,
+                FinishKind::Retry {
                     reason,
                     stacktrace,
                     delay,
                 } => {
-                    inv.arg("r")
-                        .arg(reason)
-                        .arg(stacktrace)
-                        .arg(*attempts_made)
-                        .arg(*delay)
-                        .arg(-1)
-                        .arg(-1);
+                    inv.arg(reason).arg(stacktrace);
+                    (*delay, (-1, -1))
                 }
-                Finish::Failed {
-                    attempts_made,
+                FinishKind::Fail {
                     reason,
                     stacktrace,
                     keep,
                 } => {
-                    let (count, age) = keep_args(keep);
-                    inv.arg("f")
-                        .arg(reason)
-                        .arg(stacktrace)
-                        .arg(*attempts_made)
-                        .arg(0)
-                        .arg(count)
-                        .arg(age);
+                    inv.arg(reason).arg(stacktrace);
+                    (0, keep_args(keep))
                 }
-            }
+            };
+            inv.arg(finish.attempts_made)
+                .arg(delay)
+                .arg(keep_count)
+                .arg(keep_age);
         }
         inv.arg(ACTIVE_FIELDS.len());
         for field in ACTIVE_FIELDS {
