@@ -10,14 +10,6 @@ const { toJson, optionsJson } = require('./serialize');
 /** Every state getJobCounts() reports when no type is named: BullMQ's, and `paused`. */
 const ALL_TYPES = ['active', 'completed', 'delayed', 'failed', 'paused', 'prioritized', 'waiting', 'waiting-children'];
 
-function checkQueueName(name) {
-  if (typeof name !== 'string' || name.length === 0) {
-    throw new InvalidOptionError(
-      `invalid option \`name\`: the queue name must be a non-empty string, got ${name === '' ? 'an empty string' : typeof name}`,
-    );
-  }
-}
-
 /**
  * Accepts `getJobs('waiting')`, `getJobs(['waiting', 'active'])` and `getJobCounts('a', 'b')`;
  * the names as given (without repeats), all states when none is named.
@@ -32,12 +24,10 @@ function typeList(types) {
  * report their progress on it (`progress` events), as in BullMQ.
  */
 function openQueue(owner, name, opts) {
-  checkQueueName(name);
+  const { prefix, maxPayloadBytes, defaultJobOptions } = opts;
+  const engineOptions = optionsJson('opts', { name, prefix, maxPayloadBytes, defaultJobOptions });
+  owner._ops = nativeSync(() => new NativeQueue(connectionJson(opts.connection), engineOptions));
   owner.name = name;
-  const { prefix, maxPayloadBytes } = opts;
-  owner._ops = nativeSync(
-    () => new NativeQueue(connectionJson(opts.connection), name, optionsJson('opts', { prefix, maxPayloadBytes })),
-  );
   owner.opts = { ...opts, prefix: owner._ops.prefix };
   owner._hooks = { onProgress: (job, progress) => owner.emit('progress', job, progress) };
   owner._ready = null;
@@ -94,22 +84,19 @@ class Queue extends EventEmitter {
    * `maxPayloadBytes`, which is refused here, before the text is copied to the engine.
    */
   _serialize(name, data, opts) {
+    // The engine takes the name as a string; it checks and merges everything else.
     if (typeof name !== 'string') {
       throw new InvalidOptionError(`invalid option \`name\`: the job name must be a string, got ${typeof name}`);
     }
-    if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Array.isArray(opts))) {
-      throw new InvalidOptionError(`invalid option \`opts\`: must be an object, got ${typeof opts}`);
-    }
-    const merged = { ...this.opts.defaultJobOptions, ...opts };
     const dataJson = toJson('data', data, '{}');
-    const optsJson = optionsJson('opts', merged);
+    const optsJson = optionsJson('opts', opts);
     // Characters never outnumber UTF-8 bytes: past the limit in characters, the job is
     // too large for sure, and only then are its exact bytes counted.
     if (name.length + dataJson.length + optsJson.length > this._ops.maxPayloadBytes) {
       const bytes = Buffer.byteLength(name) + Buffer.byteLength(dataJson) + Buffer.byteLength(optsJson);
       nativeSync(() => this._ops.checkPayload(bytes));
     }
-    return { name, data: data === undefined ? {} : data, opts: merged, dataJson, optsJson };
+    return { name, data: data === undefined ? {} : data, dataJson, optsJson };
   }
 
   /** Sends serialised jobs to the engine; resolves to one outcome per job. */
@@ -125,7 +112,7 @@ class Queue extends EventEmitter {
     if (outcome.error !== undefined) return fromNative(new Error(outcome.error));
     const stored = outcome.existing
       ? jobFrom(this, outcome.existing)
-      : jobFrom(this, { ...outcome.added, name: job.name, data: job.data, opts: job.opts });
+      : jobFrom(this, { ...outcome.added, name: job.name, data: job.data });
     this.emit('waiting', stored);
     return stored;
   }

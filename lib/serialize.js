@@ -35,4 +35,10 @@ function optionsJson(field, opts) {
   }
 }
 
-module.exports = { toJson, optionsJson };
+/** JSON text of one option's value (`undefined` as null), NaN and Infinity kept visible. */
+function optionJson(value) {
+  const text = JSON.stringify(value, optionReplacer);
+  return text === undefined ? 'null' : text;
+}
+
+module.exports = { toJson, optionsJson, optionJson };

@@ -4,6 +4,7 @@
 const { EventEmitter } = require('node:events');
 const { NativeWorker } = require('./native');
 const { openQueue, jobFrom, untilReady } = require('./queue');
+const { optionJson } = require('./serialize');
 const { InvalidOptionError, describeThrown, errorFor, fromNative, native, nativeSync } = require('./errors');
 
 class Worker extends EventEmitter {
@@ -41,7 +42,7 @@ class Worker extends EventEmitter {
     this._native = nativeSync(
       () => new NativeWorker(this._ops, engineOptions, autorun, (delivery) => this._onDelivery(delivery)),
     );
-    this._concurrency = opts.concurrency === undefined || opts.concurrency === null ? 1 : opts.concurrency;
+    this._concurrency = this._native.concurrency;
     if (autorun) this._runPromise = this._untilClosed();
   }
 
@@ -71,11 +72,7 @@ class Worker extends EventEmitter {
 
   /** Changes how many jobs run at once; running jobs above the new value finish first. */
   set concurrency(value) {
-    if (!Number.isInteger(value) || value < 1 || value > 100000) {
-      throw new InvalidOptionError(`invalid option \`concurrency\`: must be an integer from 1 to 100000, got ${value}`);
-    }
-    this._concurrency = value;
-    this._native.setConcurrency(value);
+    this._concurrency = nativeSync(() => this._native.setConcurrency(optionJson(value)));
   }
 
   /** True from start until the worker closed. */

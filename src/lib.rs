@@ -10,8 +10,8 @@ use napi_derive::napi;
 use ferroq_core::connection::ConnectionSpec;
 use ferroq_core::events::{Delivery, JobSink};
 use ferroq_core::job::JobState;
-use ferroq_core::options::{QueueOptions, WorkerOptions};
-use ferroq_core::queue::{check_payload, prepare_job, validate_queue_name, AddResult, Queue};
+use ferroq_core::options::{parse_concurrency, QueueOptions, WorkerOptions};
+use ferroq_core::queue::{check_payload, prepare_job, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
 use ferroq_core::store::Lock;
 use ferroq_core::store::Store;
@@ -68,15 +68,15 @@ pub struct NativeQueue {
 #[napi]
 impl NativeQueue {
     /// `connection` is JSON: a URL string or `{host, port, …}`; `options` is JSON of
-    /// the engine's queue options (`prefix`, `maxPayloadBytes`).
+    /// `{name, prefix, maxPayloadBytes, defaultJobOptions}`, validated here.
     #[napi(constructor)]
-    pub fn new(connection: String, name: String, options: String) -> Result<Self> {
-        validate_queue_name(&name).map_err(js_error)?;
+    pub fn new(connection: String, options: String) -> Result<Self> {
         let options = QueueOptions::from_json(&parse_json("opts", &options)?).map_err(js_error)?;
         let spec =
             ConnectionSpec::from_json(&parse_json("connection", &connection)?).map_err(js_error)?;
-        let store = within_runtime_if_available(|| RedisStore::new(&spec, &options.prefix, &name))
-            .map_err(js_error)?;
+        let store =
+            within_runtime_if_available(|| RedisStore::new(&spec, &options.prefix, &options.name))
+                .map_err(js_error)?;
         Ok(Self {
             queue: Queue::new(store),
             options,
@@ -288,6 +288,8 @@ fn read_outcome(text: &str) -> Outcome {
 #[napi]
 pub struct NativeWorker {
     handle: WorkerHandle,
+    /// The concurrency the worker was made with.
+    concurrency: u32,
 }
 
 #[napi]
@@ -303,11 +305,21 @@ impl NativeWorker {
         on_delivery: ThreadsafeFunction<String, (), String, Status, false>,
     ) -> Result<Self> {
         let options = WorkerOptions::from_json(&parse_json("opts", &options)?).map_err(js_error)?;
+        let concurrency = options.concurrency;
         let store = queue.queue.store().clone();
         let handle = within_runtime_if_available(|| {
             worker::spawn(store, options, autorun, JsSink { on_delivery })
         });
-        Ok(Self { handle })
+        Ok(Self {
+            handle,
+            concurrency,
+        })
+    }
+
+    /// How many jobs run at once, as validated.
+    #[napi(getter)]
+    pub fn concurrency(&self) -> u32 {
+        self.concurrency
     }
 
     /// Several attempts ended: the i-th job id, its lock token and its outcome (JSON,
@@ -329,10 +341,14 @@ impl NativeWorker {
         self.handle.run();
     }
 
-    /// Changes how many jobs run at once (validated by the JS layer).
+    /// Changes how many jobs run at once; `concurrency` is JSON, validated here.
+    /// Returns the new value.
     #[napi]
-    pub fn set_concurrency(&self, concurrency: u32) {
+    pub fn set_concurrency(&self, concurrency: String) -> Result<u32> {
+        let concurrency =
+            parse_concurrency(&parse_json("concurrency", &concurrency)?).map_err(js_error)?;
         self.handle.set_concurrency(concurrency);
+        Ok(concurrency)
     }
 
     /// Resolves once the worker stopped (see `WorkerHandle::close`).

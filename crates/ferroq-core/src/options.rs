@@ -298,32 +298,74 @@ impl JobOptions {
 /// 50 MB documents some apps queue, well under Redis' 512 MB `proto-max-bulk-len`.
 pub const DEFAULT_MAX_PAYLOAD_BYTES: u64 = 64 << 20;
 
-/// Validated queue options (the engine's share; connection settings are read apart).
+/// Checks a queue name: a non-empty string without the characters keys are built with.
+pub fn validate_queue_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        return Err(Error::invalid(
+            "name",
+            "the queue name must be a non-empty string",
+        ));
+    }
+    if name.contains(['{', '}', ':']) {
+        return Err(Error::invalid(
+            "name",
+            format!("the queue name must not contain '{{', '}}' or ':', got {name:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Validated options of a queue (or of the queue a worker takes jobs from);
+/// connection settings are read apart.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueueOptions {
+    /// The queue's name.
+    pub name: String,
     /// Key prefix of every key of the queue.
     pub prefix: String,
     /// Largest job (name, data and options, serialized) `add` accepts, in bytes.
     pub max_payload_bytes: u64,
+    /// Options every job gets unless it sets its own (`defaultJobOptions`), as given.
+    pub default_job_options: Map<String, Value>,
 }
 
 impl Default for QueueOptions {
     fn default() -> Self {
         Self {
+            name: String::new(),
             prefix: crate::keys::DEFAULT_PREFIX.to_string(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            default_job_options: Map::new(),
         }
     }
 }
 
 impl QueueOptions {
+    /// Reads `{name, prefix, maxPayloadBytes, defaultJobOptions}`.
     pub fn from_json(value: &Value) -> Result<Self> {
         let map = match value {
-            Value::Null => return Ok(Self::default()),
             Value::Object(map) => map,
             other => return Err(rule("opts", "must be an object", other)),
         };
         let mut opts = Self::default();
+        match map.get("name") {
+            Some(Value::String(name)) => opts.name = name.clone(),
+            other => {
+                return Err(rule(
+                    "name",
+                    "the queue name must be a non-empty string",
+                    other.unwrap_or(&Value::Null),
+                ))
+            }
+        }
+        validate_queue_name(&opts.name)?;
+        match get(map, "defaultJobOptions") {
+            None => {}
+            // Checked with each job's own options, as BullMQ does: a bad default
+            // that every job overrides does no harm.
+            Some(Value::Object(defaults)) => opts.default_job_options = defaults.clone(),
+            Some(other) => return Err(rule("defaultJobOptions", "must be an object", other)),
+        }
         match get(map, "prefix") {
             None => {}
             Some(Value::String(p)) if p.is_empty() => {}
@@ -342,6 +384,14 @@ impl QueueOptions {
         }
         Ok(opts)
     }
+}
+
+/// Most jobs one worker may run at once.
+pub const MAX_CONCURRENCY: u64 = 100_000;
+
+/// A worker's `concurrency`: an integer from 1 to [`MAX_CONCURRENCY`].
+pub fn parse_concurrency(value: &Value) -> Result<u32> {
+    Ok(integer_in("concurrency", value, 1, MAX_CONCURRENCY)? as u32)
 }
 
 /// Validated worker options (the lifecycle-relevant ones; the JS layer keeps the rest).
@@ -386,7 +436,7 @@ impl WorkerOptions {
         };
         let mut opts = Self::default();
         if let Some(v) = get(map, "concurrency") {
-            opts.concurrency = integer_in("concurrency", v, 1, 100_000)? as u32;
+            opts.concurrency = parse_concurrency(v)?;
         }
         if let Some(v) = get(map, "lockDuration") {
             opts.lock_duration = integer_in("lockDuration", v, 1, u64::MAX)?;

@@ -3,30 +3,13 @@
 
 use serde::Serialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::job::{Added, JobRecord, JobState, NewJob};
 use crate::options::{JobOptions, QueueOptions};
 use crate::store::Store;
 use crate::time::now_ms;
-
-/// Checks a queue name: a non-empty string without the characters keys are built with.
-pub fn validate_queue_name(name: &str) -> Result<()> {
-    if name.is_empty() {
-        return Err(Error::invalid(
-            "name",
-            "the queue name must be a non-empty string",
-        ));
-    }
-    if name.contains(['{', '}', ':']) {
-        return Err(Error::invalid(
-            "name",
-            format!("the queue name must not contain '{{', '}}' or ':', got {name:?}"),
-        ));
-    }
-    Ok(())
-}
 
 /// Checks a job's size in bytes (name, data and options serialized) against the
 /// queue's `maxPayloadBytes`.
@@ -53,11 +36,33 @@ pub fn prepare_job(
 ) -> Result<NewJob> {
     let (name, data, opts_json) = (name.into(), data.into(), opts_json.into());
     check_payload(limits, (name.len() + data.len() + opts_json.len()) as u64)?;
-    let opts_value: Value =
+    let mut opts_value: Value =
         serde_json::from_str(&opts_json).map_err(|e| Error::NotSerializable {
             field: "opts".into(),
             reason: e.to_string(),
         })?;
+    // The queue's `defaultJobOptions` under the job's own, key by key (BullMQ's merge).
+    let opts_json = if limits.default_job_options.is_empty() {
+        opts_json
+    } else {
+        let own = match opts_value {
+            Value::Null => Map::new(),
+            Value::Object(map) => map,
+            other => {
+                return Err(Error::invalid(
+                    "opts",
+                    format!("must be an object, got {other}"),
+                ))
+            }
+        };
+        let mut merged = limits.default_job_options.clone();
+        merged.extend(own);
+        opts_value = Value::Object(merged);
+        serde_json::to_string(&opts_value).map_err(|e| Error::NotSerializable {
+            field: "opts".into(),
+            reason: e.to_string(),
+        })?
+    };
     let opts = JobOptions::from_json(&opts_value)?;
     if let Some(limit) = opts.size_limit.filter(|&limit| data.len() as u64 > limit) {
         return Err(Error::PayloadTooLarge {
@@ -236,6 +241,8 @@ impl AddResult {
 #[derive(Debug, Serialize)]
 pub struct AddedJob {
     pub id: String,
+    /// The options as stored: the job's own over the queue's defaults.
+    pub opts: Option<Box<RawValue>>,
     pub timestamp: u64,
     pub delay: u64,
     pub priority: u32,
@@ -251,10 +258,58 @@ impl AddedJob {
         };
         Self {
             id: added.id,
+            opts: RawValue::from_string(job.opts_json.clone()).ok(),
             timestamp: job.timestamp,
             delay: job.opts.delay,
             priority: job.opts.priority,
             state,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn limits(defaults: Value, max: u64) -> QueueOptions {
+        QueueOptions {
+            name: "q".into(),
+            max_payload_bytes: max,
+            default_job_options: defaults.as_object().cloned().unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_merge_under_the_jobs_own_options_key_by_key() {
+        let queue = limits(json!({"attempts": 3, "removeOnComplete": true}), 1 << 20);
+        let job = prepare_job(&queue, "n", "{}", r#"{"attempts":1}"#).unwrap();
+        assert_eq!(job.opts.attempts, 1);
+        assert_eq!(
+            job.opts.remove_on_complete,
+            Some(crate::options::KeepJobs::Nothing)
+        );
+        let stored: Value = serde_json::from_str(&job.opts_json).unwrap();
+        assert_eq!(stored, json!({"attempts": 1, "removeOnComplete": true}));
+        let plain = prepare_job(&queue, "n", "{}", "{}").unwrap();
+        assert_eq!(plain.opts.attempts, 3);
+        let bad = prepare_job(&limits(json!({"attempts": 0}), 1 << 20), "n", "{}", "{}");
+        assert!(bad.unwrap_err().to_string().contains("`attempts`"));
+    }
+
+    #[test]
+    fn size_limits_count_bytes_and_name_the_setting() {
+        let err = prepare_job(&limits(json!({}), 10), "n", r#""é é é""#, "{}").unwrap_err();
+        assert_eq!(err.code(), "ERR_PAYLOAD_TOO_LARGE");
+        assert!(err.to_string().contains("`job` is 13 bytes"), "{err}");
+        let err = prepare_job(
+            &limits(json!({}), 1000),
+            "n",
+            r#""abc""#,
+            r#"{"sizeLimit":4}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("`sizeLimit`"), "{err}");
     }
 }
