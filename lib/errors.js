@@ -1,6 +1,8 @@
 'use strict';
-// The JavaScript error hierarchy. Every error the engine raises arrives as
-// "ERR_CODE: message" and is turned into its subclass here, in one place.
+// The JavaScript error hierarchy. Every error the engine raises arrives as data, its
+// stable `code` and message (an async call resolves to an EngineError, a sync call
+// throws an Error with `code`), and is turned into its subclass here, in one place.
+const { EngineError } = require('./native');
 
 /** Base class of every ferroq error; `code` is stable across releases. */
 class FerroqError extends Error {
@@ -125,19 +127,17 @@ function errorFor(code, message) {
   return new ErrorClass(message, code);
 }
 
-/** Turns an error thrown by the binding into its typed subclass. */
+/** Turns an error thrown by a sync binding call into its typed subclass. */
 function fromNative(err) {
-  const match = err && typeof err.message === 'string' && /^(ERR_[A-Z_]+): ([\s\S]*)$/.exec(err.message);
-  return match ? errorFor(match[1], match[2]) : err;
+  const code = err && typeof err === 'object' ? err.code : undefined;
+  return typeof code === 'string' && code.startsWith('ERR_') ? errorFor(code, err.message) : err;
 }
 
-/** Awaits a binding call, mapping its rejection. */
+/** Awaits a binding call; an engine error it resolves to is thrown as its subclass. */
 async function native(promise) {
-  try {
-    return await promise;
-  } catch (err) {
-    throw fromNative(err);
-  }
+  const value = await promise;
+  if (value instanceof EngineError) throw errorFor(value.code, value.message);
+  return value;
 }
 
 /** Runs a synchronous binding call, mapping what it throws. */

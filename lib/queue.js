@@ -3,7 +3,7 @@
 const { EventEmitter } = require('node:events');
 const { NativeQueue } = require('./native');
 const { connectionJson } = require('./connection');
-const { ClosedError, InvalidOptionError, fromNative, native, nativeSync } = require('./errors');
+const { ClosedError, InvalidOptionError, errorFor, native, nativeSync } = require('./errors');
 const { Job } = require('./job');
 const { toJson, optionsJson } = require('./serialize');
 
@@ -109,7 +109,7 @@ class Queue extends EventEmitter {
 
   /** The Job of one `add` outcome (and its `waiting` event), or the typed error. */
   _addOutcome(job, outcome) {
-    if (outcome.error !== undefined) return fromNative(new Error(outcome.error));
+    if (outcome.error !== undefined) return errorFor(outcome.error.code, outcome.error.message);
     const stored = outcome.existing
       ? jobFrom(this, outcome.existing)
       : jobFrom(this, { ...outcome.added, name: job.name, data: job.data });

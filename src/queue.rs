@@ -1,0 +1,216 @@
+//! `NativeQueue`: a queue's operations, as lib/queue.js calls them.
+
+use napi::bindgen_prelude::within_runtime_if_available;
+use napi::{Env, Result};
+use napi_derive::napi;
+
+use ferroq_core::connection::ConnectionSpec;
+use ferroq_core::job::JobState;
+use ferroq_core::options::QueueOptions;
+use ferroq_core::queue::{check_payload, prepare_job, AddResult, Queue};
+use ferroq_core::redis_store::RedisStore;
+use ferroq_core::store::Store;
+
+use crate::errors::{answer, parse_json, throw, Answer, ErrorData};
+
+fn states(types: &[String]) -> ferroq_core::Result<Vec<JobState>> {
+    types.iter().map(|t| JobState::parse(t)).collect()
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+/// What `add` says of each job it was given.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum AddOutcome {
+    Stored(AddResult),
+    Error { error: ErrorData },
+}
+
+/// Queue operations over one Redis connection.
+#[napi]
+pub struct NativeQueue {
+    pub(crate) queue: Queue<RedisStore>,
+    options: QueueOptions,
+}
+
+impl NativeQueue {
+    fn open(connection: &str, options: &str) -> ferroq_core::Result<Self> {
+        let options = QueueOptions::from_json(&parse_json("opts", options)?)?;
+        let spec = ConnectionSpec::from_json(&parse_json("connection", connection)?)?;
+        let store =
+            within_runtime_if_available(|| RedisStore::new(&spec, &options.prefix, &options.name))?;
+        Ok(Self {
+            queue: Queue::new(store),
+            options,
+        })
+    }
+}
+
+#[napi]
+impl NativeQueue {
+    /// `connection` is JSON: a URL string or `{host, port, …}`; `options` is JSON of
+    /// `{name, prefix, maxPayloadBytes, defaultJobOptions}`, validated here.
+    #[napi(constructor)]
+    pub fn new(env: Env, connection: String, options: String) -> Result<Self> {
+        Self::open(&connection, &options).map_err(|err| throw(&env, err))
+    }
+
+    /// The queue's key prefix, as validated.
+    #[napi(getter)]
+    pub fn prefix(&self) -> String {
+        self.options.prefix.clone()
+    }
+
+    /// The largest job `add` accepts, in bytes (`maxPayloadBytes`).
+    #[napi(getter)]
+    pub fn max_payload_bytes(&self) -> f64 {
+        self.options.max_payload_bytes as f64
+    }
+
+    /// Throws ERR_PAYLOAD_TOO_LARGE when a job of `bytes` bytes is over the queue's
+    /// limit: lets the JS layer refuse an oversized job without copying it here.
+    #[napi]
+    pub fn check_payload(&self, env: Env, bytes: f64) -> Result<()> {
+        check_payload(&self.options, bytes as u64).map_err(|err| throw(&env, err))
+    }
+
+    /// Adds jobs in one round trip: the i-th job is `names[i]`, `data[i]` and
+    /// `opts[i]` (JSON text). `atomic` (addBulk): one invalid job rejects the call and
+    /// adds none. Otherwise (separate `add` calls sent together) each job stands alone.
+    /// Resolves to a JSON array with, per job, `{"added": {id, timestamp, …}}`,
+    /// `{"existing": job}` or `{"error": {code, message}}`.
+    #[napi]
+    pub async fn add(
+        &self,
+        names: Vec<String>,
+        data: Vec<String>,
+        opts: Vec<String>,
+        atomic: bool,
+    ) -> Result<Answer<String>> {
+        let jobs = names
+            .into_iter()
+            .zip(data)
+            .zip(opts)
+            .map(|((name, data), opts)| prepare_job(&self.options, name, data, opts));
+        let outcomes: Vec<AddOutcome> = if atomic {
+            let stored = match jobs.collect::<ferroq_core::Result<Vec<_>>>() {
+                Ok(jobs) => self.queue.add(jobs).await,
+                Err(err) => Err(err),
+            };
+            match stored {
+                Ok(stored) => stored.into_iter().map(AddOutcome::Stored).collect(),
+                Err(err) => return answer(Err(err)),
+            }
+        } else {
+            let stored = self.queue.add_each(jobs.collect()).await;
+            stored
+                .into_iter()
+                .map(|result| match result {
+                    Ok(stored) => AddOutcome::Stored(stored),
+                    Err(err) => AddOutcome::Error {
+                        error: ErrorData::from(&err),
+                    },
+                })
+                .collect()
+        };
+        answer(Ok(to_json(&outcomes)))
+    }
+
+    /// Closes the queue's connections (see `RedisStore::close`); later calls fail
+    /// with ERR_CLOSED.
+    #[napi]
+    pub async fn close(&self) {
+        self.queue.store().close().await;
+    }
+
+    /// Resolves once Redis answers.
+    #[napi]
+    pub async fn ping(&self) -> Result<Answer<()>> {
+        answer(self.queue.store().ping().await)
+    }
+
+    /// Resolves to the job as JSON, or null.
+    #[napi]
+    pub async fn get_job(&self, id: String) -> Result<Answer<Option<String>>> {
+        answer(
+            self.queue
+                .get_job(&id)
+                .await
+                .map(|job| job.map(|j| j.to_json())),
+        )
+    }
+
+    #[napi]
+    pub async fn get_state(&self, id: String) -> Result<Answer<String>> {
+        answer(
+            self.queue
+                .store()
+                .get_state(&id)
+                .await
+                .map(|s| s.as_str().to_string()),
+        )
+    }
+
+    #[napi]
+    pub async fn counts(&self, types: Vec<String>) -> Result<Answer<Vec<f64>>> {
+        let counts = match states(&types) {
+            Ok(states) => self.queue.store().counts(&states).await,
+            Err(err) => Err(err),
+        };
+        answer(counts.map(|counts| counts.into_iter().map(|c| c as f64).collect()))
+    }
+
+    /// Resolves to a JSON array of jobs.
+    #[napi]
+    pub async fn get_jobs(
+        &self,
+        types: Vec<String>,
+        start: i64,
+        end: i64,
+        asc: bool,
+    ) -> Result<Answer<String>> {
+        let jobs = match states(&types) {
+            Ok(states) => self.queue.get_jobs(&states, start, end, asc).await,
+            Err(err) => Err(err),
+        };
+        answer(jobs.map(|jobs| to_json(&jobs)))
+    }
+
+    #[napi]
+    pub async fn update_progress(&self, id: String, progress: String) -> Result<Answer<()>> {
+        answer(match parse_json("progress", &progress) {
+            Ok(_) => self.queue.store().update_progress(&id, &progress).await,
+            Err(err) => Err(err),
+        })
+    }
+
+    /// Resolves to the number of log lines.
+    #[napi]
+    pub async fn add_log(&self, id: String, line: String) -> Result<Answer<f64>> {
+        answer(
+            self.queue
+                .store()
+                .add_log(&id, &line)
+                .await
+                .map(|n| n as f64),
+        )
+    }
+
+    /// Resolves to JSON `{logs, count}`.
+    #[napi]
+    pub async fn logs(
+        &self,
+        id: String,
+        start: i64,
+        end: i64,
+        asc: bool,
+    ) -> Result<Answer<String>> {
+        let logs = self.queue.store().logs(&id, start, end, asc).await;
+        answer(
+            logs.map(|(logs, count)| to_json(&serde_json::json!({ "logs": logs, "count": count }))),
+        )
+    }
+}
