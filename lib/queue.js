@@ -110,9 +110,19 @@ class Queue extends EventEmitter {
   /** The Job of one `add` outcome (and its `waiting` event), or the typed error. */
   _addOutcome(job, outcome) {
     if (outcome.error !== undefined) return errorFor(outcome.error.code, outcome.error.message);
+    const added = outcome.added;
+    // A literal of fixed shape, not a spread: V8 builds Jobs from it many times faster.
     const stored = outcome.existing
       ? jobFrom(this, outcome.existing)
-      : jobFrom(this, { ...outcome.added, name: job.name, data: job.data });
+      : jobFrom(this, {
+        id: added.id,
+        name: job.name,
+        data: job.data,
+        opts: added.opts,
+        timestamp: added.timestamp,
+        delay: added.delay,
+        priority: added.priority,
+      });
     this.emit('waiting', stored);
     return stored;
   }

@@ -172,10 +172,8 @@ class Worker extends EventEmitter {
         this.emit('failed', job, err, 'active');
         break;
       }
-      case 'lockLost':
-        this._emitError(errorFor('ERR_LOCK_LOST', `job ${job.id} was taken over after its lock expired; its outcome was not stored`));
-        break;
-      default:
+      default: // 'lockLost': the engine reported it as an error event
+
         break;
     }
   }

@@ -46,7 +46,7 @@ pub enum Error {
     /// A worker no longer holds a running job's lock: it expired and the job was
     /// recovered as stalled (another worker runs it now); this attempt's outcome will
     /// not be stored.
-    #[error("lost the lock of job {0}: it was recovered as stalled")]
+    #[error("lost the lock of job {0}: it was recovered as stalled and runs elsewhere; this attempt's outcome is not stored")]
     LockLost(String),
     /// A defect in ferroq.
     #[error("internal error: {0}")]

@@ -107,12 +107,16 @@ impl ActiveJobs {
     }
 
     /// Stops renewing a lock: its job's outcome is stored, or the lock was lost.
-    pub fn release_lock(&self, lock: &Lock) {
-        if let Ok(mut held) = self.held.lock() {
-            if held.get(&lock.id) == Some(&lock.token) {
-                held.remove(&lock.id);
-            }
+    /// Returns whether it was still held (a lost lock is let go when first reported).
+    pub fn release_lock(&self, lock: &Lock) -> bool {
+        let Ok(mut held) = self.held.lock() else {
+            return false;
+        };
+        if held.get(&lock.id) == Some(&lock.token) {
+            held.remove(&lock.id);
+            return true;
         }
+        false
     }
 
     /// Ends every running attempt at once (forced close): their locks, to give back.

@@ -359,7 +359,8 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                     if !self.active.runs(&lock) {
                         continue;
                     }
-                    // Reported once: the lock is not renewed again.
+                    // Reported once: the lock is not renewed again, and its finish
+                    // will not report it a second time.
                     self.active.release_lock(&lock);
                     self.deliver(Delivery::event(WorkerEvent::error(&Error::LockLost(
                         lock.id,

@@ -45,18 +45,11 @@ for i = 0, count - 1 do
     if delay > 0 then dueAt = tonumber(ARGV[base + 7]) + delay end
     local state = place(line, id, dueAt, tonumber(ARGV[base + 5]), lifo == '1', false)
     -- Numbers are stored as the text they came in (Lua would format each one anew).
-    local fields = {'name', ARGV[base + 1], 'data', ARGV[base + 2], 'opts', ARGV[base + 3],
+    rcall('HSET', jobKey, 'name', ARGV[base + 1], 'data', ARGV[base + 2], 'opts', ARGV[base + 3],
       'timestamp', ARGV[base + 7], 'delay', ARGV[base + 4], 'priority', ARGV[base + 5],
-      'atm', '0', 'state', state}
-    if lifo == '1' then
-      fields[#fields + 1] = 'lifo'
-      fields[#fields + 1] = '1'
-    end
-    if ARGV[base + 8] ~= '' then
-      fields[#fields + 1] = 'rof'
-      fields[#fields + 1] = ARGV[base + 8]
-    end
-    rcall('HSET', jobKey, unpack(fields))
+      'atm', '0', 'state', state)
+    if lifo == '1' then rcall('HSET', jobKey, 'lifo', '1') end
+    if ARGV[base + 8] ~= '' then rcall('HSET', jobKey, 'rof', ARGV[base + 8]) end
     result[#result + 1] = id
     result[#result + 1] = 0
     result[#result + 1] = state
