@@ -202,36 +202,41 @@ impl RedisStore {
             .await)
     }
 
+    /// Sends one request on the shared connection, bounded by `limit`.
+    async fn send<T, F>(
+        &self,
+        call: Call,
+        limit: Duration,
+        request: impl FnOnce(MultiplexedConnection) -> F,
+    ) -> Result<T>
+    where
+        F: Future<Output = redis::RedisResult<T>>,
+    {
+        let conn = self.conn().await?;
+        bounded(&self.inner.link, call, limit, request(conn)).await
+    }
+
     async fn run<T: FromRedisValue>(&self, invocation: &redis::ScriptInvocation<'_>) -> Result<T> {
-        let mut conn = self.conn().await?;
-        bounded(
-            &self.inner.link,
-            Call::Plain,
-            self.inner.link.command_timeout(),
-            invocation.invoke_async(&mut conn),
-        )
+        let limit = self.inner.link.command_timeout();
+        self.send(Call::Plain, limit, |mut conn| async move {
+            invocation.invoke_async(&mut conn).await
+        })
         .await
     }
 
     async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
-        let mut conn = self.conn().await?;
-        bounded(
-            &self.inner.link,
-            Call::Plain,
-            self.inner.link.command_timeout(),
-            cmd.query_async(&mut conn),
-        )
+        let limit = self.inner.link.command_timeout();
+        self.send(Call::Plain, limit, |mut conn| async move {
+            cmd.query_async(&mut conn).await
+        })
         .await
     }
 
     async fn pipeline<T: FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T> {
-        let mut conn = self.conn().await?;
-        bounded(
-            &self.inner.link,
-            Call::Plain,
-            self.inner.link.command_timeout(),
-            pipe.query_async(&mut conn),
-        )
+        let limit = self.inner.link.command_timeout();
+        self.send(Call::Plain, limit, |mut conn| async move {
+            pipe.query_async(&mut conn).await
+        })
         .await
     }
 
@@ -278,14 +283,8 @@ impl RedisStore {
     /// connection closed; the shared connection is closed when no other queue or
     /// worker of this process uses it. Resolves once Redis has let go of them.
     pub async fn close(&self) {
-        let lease = self
-            .inner
-            .lease
-            .lock()
-            .ok()
-            .and_then(|mut lease| lease.take());
-        let Some(lease) = lease else { return };
-        if let Some(blocking) = self.inner.blocking.get() {
+        let blocking = self.inner.blocking.get();
+        if blocking.is_some() && !self.is_closed() {
             // Wake our own wait (if one is in progress) so QUIT is not queued behind it;
             // the key expires by itself when no wait takes it.
             let mut wake = redis::pipe();
@@ -294,15 +293,16 @@ impl RedisStore {
                 .arg(0)
                 .arg("close");
             wake.cmd("PEXPIRE").arg(&self.inner.wake_key).arg(1000);
-            if let Ok(mut conn) = self.inner.link.conn().await {
-                let _ = bounded(
-                    &self.inner.link,
-                    Call::Plain,
-                    self.inner.link.command_timeout(),
-                    wake.query_async::<Value>(&mut conn),
-                )
-                .await;
-            }
+            let _ = self.pipeline::<Value>(&wake).await;
+        }
+        let lease = self
+            .inner
+            .lease
+            .lock()
+            .ok()
+            .and_then(|mut lease| lease.take());
+        let Some(lease) = lease else { return };
+        if let Some(blocking) = blocking {
             blocking.close().await;
         }
         lease.release().await;
@@ -332,14 +332,12 @@ impl Store for RedisStore {
                     format!("{count} {age}")
                 }));
         }
-        let mut conn = self.conn().await?;
-        let flat: Vec<(String, i64, String)> = bounded(
-            &self.inner.link,
-            Call::Write,
-            add_time_limit(self.inner.link.command_timeout(), bytes),
-            inv.invoke_async(&mut conn),
-        )
-        .await?;
+        let limit = add_time_limit(self.inner.link.command_timeout(), bytes);
+        let flat: Vec<(String, i64, String)> = self
+            .send(Call::Write, limit, |mut conn| async move {
+                inv.invoke_async(&mut conn).await
+            })
+            .await?;
         flat.into_iter()
             .map(|(id, existed, state)| {
                 Ok(Added {
