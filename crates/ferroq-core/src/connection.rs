@@ -212,46 +212,9 @@ impl ConnectionSpec {
         &self.url
     }
 
-    /// The redis-rs client for this address. It speaks RESP3, so that a connection
-    /// learns at once when Redis closes it (a restart) and reconnects before the next
-    /// call, instead of failing that call with the old connection's error.
-    pub(crate) fn client(&self) -> Result<redis::Client> {
-        use redis::IntoConnectionInfo;
-        let bad = |e: redis::RedisError| {
-            Error::invalid("connection", format!("is not a usable Redis address: {e}"))
-        };
-        let url = if self.tls.insecure && !self.url.contains('#') {
-            format!("{}#insecure", self.url)
-        } else {
-            self.url.clone()
-        };
-        let info = url.as_str().into_connection_info().map_err(bad)?;
-        let settings = info
-            .redis_settings()
-            .clone()
-            .set_protocol(redis::ProtocolVersion::RESP3);
-        let info = info.set_redis_settings(settings);
-        if !self.url.starts_with("rediss://") {
-            return redis::Client::open(info).map_err(bad);
-        }
-        // rustls needs one process-wide crypto provider; a second install is refused,
-        // which is fine: one is in place.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client_tls = match (&self.tls.cert, &self.tls.key) {
-            (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
-                client_cert: cert.clone().into_bytes(),
-                client_key: key.clone().into_bytes(),
-            }),
-            _ => None,
-        };
-        if client_tls.is_none() && self.tls.ca.is_none() {
-            return redis::Client::open(info).map_err(bad);
-        }
-        let certs = redis::TlsCertificates {
-            client_tls,
-            root_cert: self.tls.ca.clone().map(String::into_bytes),
-        };
-        redis::Client::build_with_tls(info, certs).map_err(bad)
+    /// TLS settings beyond the scheme.
+    pub fn tls(&self) -> &TlsSettings {
+        &self.tls
     }
 }
 

@@ -89,7 +89,7 @@ impl Link {
             .client
             .get_multiplexed_async_connection_with_config(&config)
             .await
-            .map_err(Error::not_connected)?;
+            .map_err(super::errors::not_connected)?;
         if let Ok(mut current) = self.current.lock() {
             *current = (generation, Some(conn.clone()));
         }
@@ -168,6 +168,48 @@ impl Link {
     }
 }
 
+/// The redis-rs client for this address. It speaks RESP3, so that a connection
+/// learns at once when Redis closes it (a restart) and reconnects before the next
+/// call, instead of failing that call with the old connection's error.
+pub(crate) fn client(spec: &ConnectionSpec) -> Result<redis::Client> {
+    use redis::IntoConnectionInfo;
+    let bad = |e: redis::RedisError| {
+        Error::invalid("connection", format!("is not a usable Redis address: {e}"))
+    };
+    let url = if spec.tls().insecure && !spec.url().contains('#') {
+        format!("{}#insecure", spec.url())
+    } else {
+        spec.url().to_string()
+    };
+    let info = url.as_str().into_connection_info().map_err(bad)?;
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(redis::ProtocolVersion::RESP3);
+    let info = info.set_redis_settings(settings);
+    if !spec.url().starts_with("rediss://") {
+        return redis::Client::open(info).map_err(bad);
+    }
+    // rustls needs one process-wide crypto provider; a second install is refused,
+    // which is fine: one is in place.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client_tls = match (&spec.tls().cert, &spec.tls().key) {
+        (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
+            client_cert: cert.clone().into_bytes(),
+            client_key: key.clone().into_bytes(),
+        }),
+        _ => None,
+    };
+    if client_tls.is_none() && spec.tls().ca.is_none() {
+        return redis::Client::open(info).map_err(bad);
+    }
+    let certs = redis::TlsCertificates {
+        client_tls,
+        root_cert: spec.tls().ca.clone().map(String::into_bytes),
+    };
+    redis::Client::build_with_tls(info, certs).map_err(bad)
+}
+
 struct Entry {
     link: Arc<Link>,
     users: usize,
@@ -199,7 +241,7 @@ impl Lease {
                 released: false,
             });
         }
-        let link = Link::new(spec.client()?, spec.command_timeout());
+        let link = Link::new(client(spec)?, spec.command_timeout());
         links.insert(
             spec.clone(),
             Entry {

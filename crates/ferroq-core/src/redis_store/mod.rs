@@ -17,6 +17,7 @@ use crate::options::KeepJobs;
 use crate::store::{CycleRequest, CycleResult, FinishKind, Lock, StalledReport, Store};
 use crate::time::now_ms;
 
+mod errors;
 mod link;
 mod record;
 
