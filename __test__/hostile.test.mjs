@@ -185,3 +185,20 @@ test('an add whose answer is lost is ERR_OUTCOME_UNKNOWN, never a false "not sto
   await assert.rejects(nowhere.add('x', {}), (err) => err.code === 'ERR_CONNECTION');
   await nowhere.close();
 });
+
+test('options that throw when read (revoked Proxies, throwing getters) are InvalidOptionError, and change nothing', async () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const throwing = { get prefix() { throw new Error('getter throws'); } };
+  const invalid = (field) => (err) => err.code === 'ERR_INVALID_OPTION' && err.message.includes(`\`${field}\``);
+  assert.throws(() => new Queue(fresh(), proxy), invalid('opts'));
+  assert.throws(() => new Queue(fresh(), throwing), invalid('opts'));
+  assert.throws(() => new Queue(fresh(), { connection: proxy }), invalid('connection'));
+  assert.throws(() => new Worker(fresh(), async () => {}, proxy), invalid('opts'));
+  const queue = track(new Queue(fresh(), { connection: redis.url }));
+  await assert.rejects(queue.add('x', {}, proxy), invalid('opts'));
+  await assert.rejects(queue.add('x', {}, { get attempts() { throw new Error('no'); } }), invalid('opts'));
+  await assert.rejects(queue.addBulk(proxy), invalid('jobs'));
+  await assert.rejects(queue.addBulk([{ name: 'ok', data: {} }, proxy]), invalid('jobs[1]'));
+  assert.equal(await queue.count(), 0);
+});

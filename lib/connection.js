@@ -2,7 +2,7 @@
 // Where Redis is. The engine takes a URL or {host, port, username, password, db, tls}
 // (tls: true, or {ca, cert, key, rejectUnauthorized} as ioredis takes them);
 // with nothing given, REDIS_URL, else redis://127.0.0.1:6379.
-const { InvalidOptionError } = require('./errors');
+const { InvalidOptionError, readOption } = require('./errors');
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
@@ -23,6 +23,10 @@ function tlsJson(tls) {
 
 /** JSON text describing the connection, for the engine. */
 function connectionJson(connection) {
+  return readOption('connection', () => describeConnection(connection));
+}
+
+function describeConnection(connection) {
   if (connection === undefined || connection === null) {
     return JSON.stringify(process.env.REDIS_URL || DEFAULT_URL);
   }

@@ -109,6 +109,20 @@ function describeThrown(thrown) {
   };
 }
 
+/**
+ * Runs `read` over a value the caller gave; what reading it throws (a hostile getter,
+ * a revoked Proxy) becomes an InvalidOptionError naming `field`. ferroq's own typed
+ * errors pass through.
+ */
+function readOption(field, read) {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof FerroqError) throw err;
+    throw new InvalidOptionError(`invalid option \`${field}\`: cannot be read: ${describeThrown(err).message}`);
+  }
+}
+
 const byCode = {
   ERR_INVALID_OPTION: InvalidOptionError,
   ERR_NOT_SERIALIZABLE: NotSerializableError,
@@ -162,6 +176,7 @@ module.exports = {
   ClosedError,
   UnrecoverableError,
   describeThrown,
+  readOption,
   errorFor,
   fromNative,
   native,

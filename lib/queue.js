@@ -3,7 +3,7 @@
 const { EventEmitter } = require('node:events');
 const { NativeQueue } = require('./native');
 const { connectionJson } = require('./connection');
-const { ClosedError, InvalidOptionError, errorFor, native, nativeSync } = require('./errors');
+const { ClosedError, InvalidOptionError, errorFor, native, nativeSync, readOption } = require('./errors');
 const { Job } = require('./job');
 const { toJson, optionsJson } = require('./serialize');
 
@@ -53,7 +53,7 @@ class Queue extends EventEmitter {
   /** Opens queue `name`; nothing connects until the first call. */
   constructor(name, opts = {}) {
     super();
-    openQueue(this, name, opts || {});
+    openQueue(this, name, readOption('opts', () => ({ ...(opts || {}) })));
     this._closed = false;
     this._closing = null;
     this._inFlight = new Set();
@@ -161,16 +161,18 @@ class Queue extends EventEmitter {
 
   /** Adds many jobs atomically in one round trip. */
   async addBulk(jobs) {
-    if (!Array.isArray(jobs)) {
+    const list = readOption('jobs', () => (Array.isArray(jobs) ? [...jobs] : null));
+    if (list === null) {
       throw new InvalidOptionError('invalid option `jobs`: addBulk takes an array of {name, data, opts}');
     }
-    if (jobs.length === 0) return [];
+    if (list.length === 0) return [];
     this._live();
-    const serialised = jobs.map((j, i) => {
+    const serialised = list.map((j, i) => {
       if (!j || typeof j !== 'object') {
         throw new InvalidOptionError(`invalid option \`jobs[${i}]\`: must be {name, data, opts}`);
       }
-      return this._serialize(j.name, j.data, j.opts);
+      const { name, data, opts } = readOption(`jobs[${i}]`, () => ({ name: j.name, data: j.data, opts: j.opts }));
+      return this._serialize(name, data, opts);
     });
     const outcomes = await this._store(serialised, true);
     return outcomes.map((outcome, i) => this._addOutcome(serialised[i], outcome));

@@ -1,7 +1,7 @@
 'use strict';
 // JSON at the boundary: job data, return values and options cross into Rust as JSON
 // text. Failures become typed errors naming the field.
-const { NotSerializableError, InvalidOptionError } = require('./errors');
+const { NotSerializableError, InvalidOptionError, readOption } = require('./errors');
 
 /** JSON text of `value`; `undefined` becomes `fallback`. */
 function toJson(field, value, fallback = 'null') {
@@ -25,7 +25,7 @@ function optionReplacer(_key, value) {
 /** JSON text of an options object, after checking it is one. */
 function optionsJson(field, opts) {
   if (opts === undefined || opts === null) return '{}';
-  if (typeof opts !== 'object' || Array.isArray(opts)) {
+  if (typeof opts !== 'object' || readOption(field, () => Array.isArray(opts))) {
     throw new InvalidOptionError(`invalid option \`${field}\`: must be an object, got ${typeof opts}`);
   }
   try {

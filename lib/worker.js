@@ -5,7 +5,7 @@ const { EventEmitter } = require('node:events');
 const { NativeWorker } = require('./native');
 const { openQueue, jobFrom, untilReady } = require('./queue');
 const { optionJson } = require('./serialize');
-const { InvalidOptionError, describeThrown, errorFor, fromNative, native, nativeSync } = require('./errors');
+const { InvalidOptionError, describeThrown, errorFor, fromNative, native, nativeSync, readOption } = require('./errors');
 
 class Worker extends EventEmitter {
   /** Starts processing queue `name` with `processor(job, token, signal)` unless `autorun: false`. */
@@ -14,7 +14,7 @@ class Worker extends EventEmitter {
     if (typeof processor !== 'function') {
       throw new InvalidOptionError('invalid option `processor`: must be a function (job, token, signal) => Promise');
     }
-    opts = opts || {};
+    opts = readOption('opts', () => ({ ...(opts || {}) }));
     openQueue(this, name, opts);
     this.processor = processor;
     this._running = new Map(); // job id -> { job, token, controller, result, error }
@@ -36,9 +36,9 @@ class Worker extends EventEmitter {
       }
     };
     const autorun = opts.autorun !== false;
-    const engineOptions = JSON.stringify(opts, (key, value) =>
+    const engineOptions = readOption('opts', () => JSON.stringify(opts, (key, value) =>
       key === 'connection' || typeof value === 'function' ? undefined : value,
-    );
+    ));
     this._native = nativeSync(
       () => new NativeWorker(this._ops, engineOptions, autorun, (delivery) => this._onDelivery(delivery)),
     );
