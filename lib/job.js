@@ -1,6 +1,6 @@
 'use strict';
 // A job as BullMQ's `Job`: a snapshot of the stored job plus methods that act on it.
-const { native } = require('./errors');
+const { native, readOption } = require('./errors');
 const { toJson } = require('./serialize');
 
 class Job {
@@ -47,7 +47,8 @@ class Job {
 
   /** Appends a line to the job's log; resolves to the number of lines. */
   async log(row) {
-    return native(this._ops.addLog(String(this.id), String(row)));
+    const line = readOption('row', () => String(row));
+    return native(this._ops.addLog(String(this.id), line));
   }
 
   /** The job's current state, or 'unknown' when it no longer exists. */
