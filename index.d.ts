@@ -323,7 +323,7 @@ export declare class Queue<
   getFailed(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
   /** A job's log lines start..end (inclusive) and their count. */
   getJobLogs(jobId: string, start?: number, end?: number, asc?: boolean): Promise<JobLogs>;
-  /** Closes the queue. */
+  /** Lets adds already made finish, then closes the queue's Redis connection (a shared one once no other queue or worker of this process uses it). */
   close(): Promise<void>;
 
   /** Adds a typed listener for a queue/worker event. */
@@ -379,7 +379,7 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   /** How many jobs run at once; setting it takes effect at once (running jobs above it finish first). */
   get concurrency(): number;
   set concurrency(concurrency: number);
-  /** Stops: waits for active jobs; `close(true)` aborts them (AbortSignal) and returns them to the queue. */
+  /** Stops: waits for active jobs (`close(true)` aborts them through their AbortSignal and returns them to the queue), then closes the worker's Redis connections. */
   close(force?: boolean): Promise<void>;
 
   /** Adds a typed listener for a queue/worker event. */
