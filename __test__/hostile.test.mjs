@@ -164,22 +164,29 @@ test('an add over Redis\' proto-max-bulk-len is refused as too large before it i
 });
 
 test('an add whose answer is lost is ERR_OUTCOME_UNKNOWN, never a false "not stored"', async () => {
-  const name = fresh();
-  const queue = new Queue(name, { connection: { host: '127.0.0.1', port: redis.port, commandTimeout: 300 } });
-  await queue.waitUntilReady();
-  // Redis holds writes for 1.5 s: the add is sent, its answer comes too late.
-  assert.equal(await redis.simple('CLIENT PAUSE 1500 WRITE'), '+OK');
-  await assert.rejects(queue.add('slow', { n: 1 }), (err) => {
-    assert.ok(err instanceof OutcomeUnknownError, err.stack);
-    assert.equal(err.code, 'ERR_OUTCOME_UNKNOWN');
-    assert.match(err.message, /may or may not have been stored/);
-    return true;
-  });
-  // ... and indeed it was stored once Redis went on.
-  const reader = new Queue(name, { connection: redis.url });
-  await waitFor(async () => (await reader.count()) === 1, { what: 'the add ran after all' });
-  await reader.close();
-  await queue.close();
+  const server = await RedisServer.start({ args: ['--enable-debug-command', 'yes'] });
+  try {
+    const name = fresh();
+    const queue = new Queue(name, { connection: { host: '127.0.0.1', port: server.port, commandTimeout: 300 } });
+    await queue.add('first', {}); // loads the add script
+    // Redis sleeps 1.5 s: the add is sent, its answer comes too late, and Redis runs it
+    // when it wakes.
+    const asleep = server.simple('DEBUG SLEEP 1.5');
+    await new Promise((r) => setTimeout(r, 100));
+    await assert.rejects(queue.add('slow', { n: 1 }), (err) => {
+      assert.ok(err instanceof OutcomeUnknownError, err.stack);
+      assert.equal(err.code, 'ERR_OUTCOME_UNKNOWN');
+      assert.match(err.message, /may or may not have been stored/);
+      return true;
+    });
+    await asleep;
+    const reader = new Queue(name, { connection: server.url });
+    assert.equal(await reader.count(), 2, 'it was stored after all');
+    await reader.close();
+    await queue.close();
+  } finally {
+    await server.stop();
+  }
   // Refused before anything is sent: ERR_CONNECTION, and true.
   const nowhere = new Queue(fresh(), { connection: { host: '127.0.0.1', port: 1 } });
   await assert.rejects(nowhere.add('x', {}), (err) => err.code === 'ERR_CONNECTION');

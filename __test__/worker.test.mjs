@@ -232,3 +232,47 @@ test('lock renewal racing finished jobs raises no false lost-lock errors', async
   assert.deepEqual(errors.map((e) => `${e.code}: ${e.message}`), []);
   assert.equal((await queue.getJobCounts('completed')).completed, total);
 });
+
+test('an idle worker blocks in Redis for its whole drainDelay: no errors, no polling', async () => {
+  const { start } = setup({ drainDelay: 3 });
+  const errors = [];
+  const worker = start(async () => 1);
+  worker.on('error', (err) => errors.push(err));
+  await new Promise((resolve) => worker.once('drained', resolve));
+  const before = await redis.calls('bzpopmin');
+  await new Promise((r) => setTimeout(r, 1500));
+  // One wait in progress the whole time: had a client-side timeout ended it early,
+  // the worker would have waited again (and reported an error).
+  assert.ok((await redis.calls('bzpopmin')) - before <= 1, 'at most the one wait that started');
+  assert.deepEqual(errors.map((e) => e.message), []);
+  await worker.close();
+});
+
+test('an add Redis answers late (held 1.5 s) is stored and resolves, well within commandTimeout', async () => {
+  const { queue } = setup();
+  await queue.waitUntilReady();
+  assert.equal(await redis.simple('CLIENT PAUSE 1500 WRITE'), '+OK');
+  const job = await queue.add('late', {});
+  assert.equal(await queue.getJobState(job.id), 'waiting');
+});
+
+test('an error listener that throws a hostile value is logged, not thrown into the process', async () => {
+  const { queue, start } = setup();
+  const worker = start(async () => 1);
+  worker.on('completed', () => { throw new Error('completed listener throws'); });
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  let calls = 0;
+  worker.on('error', () => { calls += 1; throw proxy; });
+  const logged = [];
+  const original = console.error;
+  console.error = (line) => logged.push(line);
+  try {
+    await queue.add('x', {});
+    await waitFor(() => calls === 1 && logged.length === 1, { what: 'the error listener ran and its throw was logged' });
+  } finally {
+    console.error = original;
+  }
+  assert.match(logged[0], /a thrown object that cannot be read/);
+  await worker.close();
+});

@@ -118,7 +118,7 @@ function readOption(field, read) {
   try {
     return read();
   } catch (err) {
-    if (err instanceof FerroqError) throw err;
+    if (attempt(() => err instanceof FerroqError, false)) throw err;
     throw new InvalidOptionError(`invalid option \`${field}\`: cannot be read: ${describeThrown(err).message}`);
   }
 }

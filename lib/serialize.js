@@ -1,7 +1,7 @@
 'use strict';
 // JSON at the boundary: job data, return values and options cross into Rust as JSON
 // text. Failures become typed errors naming the field.
-const { NotSerializableError, InvalidOptionError, readOption } = require('./errors');
+const { NotSerializableError, InvalidOptionError, describeThrown, readOption } = require('./errors');
 
 /** JSON text of `value`; `undefined` becomes `fallback`. */
 function toJson(field, value, fallback = 'null') {
@@ -9,7 +9,7 @@ function toJson(field, value, fallback = 'null') {
   try {
     text = JSON.stringify(value);
   } catch (err) {
-    throw new NotSerializableError(`\`${field}\` is not serialisable to JSON: ${err.message}`);
+    throw new NotSerializableError(`\`${field}\` is not serialisable to JSON: ${describeThrown(err).message}`);
   }
   return text === undefined ? fallback : text;
 }
@@ -31,7 +31,7 @@ function optionsJson(field, opts) {
   try {
     return JSON.stringify(opts, optionReplacer);
   } catch (err) {
-    throw new InvalidOptionError(`invalid option \`${field}\`: ${err.message}`);
+    throw new InvalidOptionError(`invalid option \`${field}\`: ${describeThrown(err).message}`);
   }
 }
 

@@ -224,7 +224,7 @@ class Worker extends EventEmitter {
         err = listenerErr;
       }
     }
-    console.error(`[ferroq] worker ${this.name}: ${err && err.message}`);
+    console.error(`[ferroq] worker ${this.name}: ${describeThrown(err).message}`);
   }
 
   /** Stops fetching and waits for active jobs; `close(true)` aborts them and returns them to the queue. */

@@ -140,6 +140,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Blocks until a producer signals new work or `timeout` passes.
     fn wait_for_work(&self, timeout: Duration) -> impl Future<Output = Result<()>> + Send;
 
+    /// Ends this store's `wait_for_work` in progress, if any (its worker is closing),
+    /// so the wait does not take a producer's signal meant for a worker that stays.
+    fn stop_waiting(&self) -> impl Future<Output = ()> + Send;
+
     /// Resolves once the store answers (BullMQ's `waitUntilReady`).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 

@@ -84,6 +84,16 @@ async fn add_fetch_complete_in_order() {
     let mut resent = fetch(0, "t3");
     resent.finished = vec![completed("2", "t1")];
     assert_eq!(store.cycle(&resent).await.unwrap().finished_ok, [true]);
+    // ... also when that finish removed the job (removeOnComplete: true).
+    let mut removing = completed("3", "t2");
+    if let FinishKind::Complete { keep, .. } = &mut removing.kind {
+        *keep = KeepJobs::Nothing;
+    }
+    let mut remove = fetch(0, "t4");
+    remove.finished = vec![removing];
+    assert_eq!(store.cycle(&remove).await.unwrap().finished_ok, [true]);
+    assert!(store.get_job("3").await.unwrap().is_none());
+    assert_eq!(store.cycle(&remove).await.unwrap().finished_ok, [true]);
     assert_eq!(res.jobs[0].record.id, "3", "finish-and-fetch-next");
     assert_eq!(store.get_state("1").await.unwrap(), JobState::Active);
     let job2 = store.get_job("2").await.unwrap().unwrap();
@@ -94,7 +104,8 @@ async fn add_fetch_complete_in_order() {
             .counts(&[JobState::Active, JobState::Completed])
             .await
             .unwrap(),
-        [2, 1]
+        [1, 1],
+        "job 1 runs on, 2 completed, 3 completed and removed"
     );
 }
 

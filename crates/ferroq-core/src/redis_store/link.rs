@@ -49,16 +49,15 @@ impl Link {
         })
     }
 
-    fn live(&self) -> Option<MultiplexedConnection> {
-        self.current
-            .lock()
-            .ok()
-            .and_then(|current| current.1.clone())
+    fn live(&self) -> Option<Conn> {
+        let current = self.current.lock().ok()?;
+        let (generation, conn) = (current.0, current.1.clone()?);
+        Some(Conn { generation, conn })
     }
 
     /// The connection, connecting first when there is none. An error here means no
     /// command was sent.
-    pub(crate) async fn conn(self: &Arc<Self>) -> Result<MultiplexedConnection> {
+    pub(crate) async fn conn(self: &Arc<Self>) -> Result<Conn> {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed("connection"));
         }
@@ -72,7 +71,9 @@ impl Link {
         let generation = self.current.lock().map(|c| c.0 + 1).unwrap_or(1);
         // RESP3 tells the connection's own task when Redis closes the socket (a
         // restart): the link forgets it at once, and the next call connects anew
-        // instead of failing with the dead connection's error.
+        // instead of failing with the dead connection's error. Calls are bounded by
+        // the store (`bounded`), not by redis-rs' own response timeout (500 ms unless
+        // set), which would end every blocking wait early.
         let this: Weak<Self> = Arc::downgrade(self);
         let on_push = move |info: PushInfo| -> std::result::Result<(), ()> {
             if info.kind == PushKind::Disconnection {
@@ -84,6 +85,7 @@ impl Link {
         };
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(None)
             .set_push_sender(on_push);
         let conn = self
             .client
@@ -98,11 +100,12 @@ impl Link {
             self.forget(generation);
             return Err(Error::Closed("connection"));
         }
-        Ok(conn)
+        Ok(Conn { generation, conn })
     }
 
-    /// Drops connection `generation` (it broke); the next call connects anew.
-    fn forget(&self, generation: u64) {
+    /// Drops connection `generation` (it broke, or stopped answering); the next call
+    /// connects anew. Calls still waiting on it keep their own handle to it.
+    pub(crate) fn forget(&self, generation: u64) {
         if let Ok(mut current) = self.current.lock() {
             if current.0 == generation {
                 current.1 = None;
@@ -110,13 +113,11 @@ impl Link {
         }
     }
 
-    /// Drops the current connection after a call on it failed with `err`, when the
-    /// error says the connection is unusable.
-    pub(crate) fn check(&self, err: &redis::RedisError) {
+    /// After a call on connection `generation` failed with `err`: drops that
+    /// connection when the error says it is unusable.
+    pub(crate) fn failed(&self, generation: u64, err: &redis::RedisError) {
         if err.is_unrecoverable_error() || err.is_io_error() || err.is_timeout() {
-            if let Ok(mut current) = self.current.lock() {
-                current.1 = None;
-            }
+            self.forget(generation);
         }
     }
 
@@ -144,28 +145,40 @@ impl Link {
         self.command_timeout
     }
 
-    /// The largest single value Redis accepts, when it says.
+    /// The largest single value Redis accepts, when it says. Its answer (or its
+    /// refusal to say) is kept; a failure to ask is not, so the next large value
+    /// asks again.
     pub(crate) async fn bulk_limit(self: &Arc<Self>) -> Option<u64> {
-        *self
+        let asked = self
             .bulk_limit
-            .get_or_init(|| async {
-                let mut conn = self.conn().await.ok()?;
+            .get_or_try_init(|| async {
+                let mut conn = self.conn().await.map_err(drop)?;
                 let cmd = redis::cmd("CONFIG")
                     .arg("GET")
                     .arg("proto-max-bulk-len")
                     .to_owned();
                 let reply = tokio::time::timeout(
                     self.command_timeout,
-                    cmd.query_async::<HashMap<String, u64>>(&mut conn),
+                    cmd.query_async::<HashMap<String, u64>>(&mut conn.conn),
                 )
                 .await;
                 match reply {
-                    Ok(Ok(config)) => config.get("proto-max-bulk-len").copied(),
-                    _ => None,
+                    Ok(Ok(config)) => Ok(config.get("proto-max-bulk-len").copied()),
+                    // Refused (no CONFIG for this user, a server without it): ask no more.
+                    Ok(Err(err)) if !err.is_io_error() && !err.is_unrecoverable_error() => Ok(None),
+                    _ => Err(()),
                 }
             })
-            .await
+            .await;
+        asked.ok().copied().flatten()
     }
+}
+
+/// A connection handed to one call, with the generation it belongs to (so that a
+/// failure drops this connection and never a newer one).
+pub(crate) struct Conn {
+    pub generation: u64,
+    pub conn: MultiplexedConnection,
 }
 
 /// The redis-rs client for this address. It speaks RESP3, so that a connection

@@ -21,7 +21,7 @@ mod errors;
 mod link;
 mod record;
 
-use link::{Lease, Link};
+use link::{Conn, Lease, Link};
 use record::ACTIVE_FIELDS;
 
 /// The queue's keys and named transitions, prepended to every script that moves jobs.
@@ -78,16 +78,19 @@ struct Inner {
 /// Whether a failed call may have changed anything, which decides how its error reads.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Call {
-    /// Reads, and worker calls whose effects the worker itself reconciles.
+    /// Reads, and worker calls whose effects the worker itself reconciles (a lost
+    /// answer: finishes are sent again and recognised, taken jobs are given back).
     Plain,
     /// A write whose caller must learn the truth: after it was sent, a lost answer
     /// is `ERR_OUTCOME_UNKNOWN`, never a "not stored" connection error.
     Write,
 }
 
-/// Runs one Redis request on `conn` within `limit`.
+/// Runs one Redis request on connection `generation` of `link` within `limit`. A
+/// connection that failed, or gave no answer in time, is dropped for the next calls.
 async fn bounded<T>(
     link: &Link,
+    generation: u64,
     call: Call,
     limit: Duration,
     request: impl Future<Output = redis::RedisResult<T>>,
@@ -99,16 +102,19 @@ async fn bounded<T>(
     match tokio::time::timeout(limit, request).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => {
-            link.check(&err);
+            link.failed(generation, &err);
             match Error::from(err) {
                 Error::Connection(detail) => Err(sent(detail)),
                 other => Err(other),
             }
         }
-        Err(_) => Err(sent(format!(
-            "no answer from Redis within {} ms",
-            limit.as_millis()
-        ))),
+        Err(_) => {
+            link.forget(generation);
+            Err(sent(format!(
+                "no answer from Redis within {} ms",
+                limit.as_millis()
+            )))
+        }
     }
 }
 
@@ -185,7 +191,7 @@ impl RedisStore {
     }
 
     /// The shared connection; an error here means nothing was sent.
-    async fn conn(&self) -> Result<MultiplexedConnection> {
+    async fn conn(&self) -> Result<Conn> {
         if self.is_closed() {
             return Err(Error::Closed("queue"));
         }
@@ -213,13 +219,17 @@ impl RedisStore {
     where
         F: Future<Output = redis::RedisResult<T>>,
     {
-        let conn = self.conn().await?;
-        bounded(&self.inner.link, call, limit, request(conn)).await
+        let Conn { generation, conn } = self.conn().await?;
+        bounded(&self.inner.link, generation, call, limit, request(conn)).await
     }
 
-    async fn run<T: FromRedisValue>(&self, invocation: &redis::ScriptInvocation<'_>) -> Result<T> {
+    async fn run<T: FromRedisValue>(
+        &self,
+        call: Call,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Result<T> {
         let limit = self.inner.link.command_timeout();
-        self.send(Call::Plain, limit, |mut conn| async move {
+        self.send(call, limit, |mut conn| async move {
             invocation.invoke_async(&mut conn).await
         })
         .await
@@ -284,18 +294,9 @@ impl RedisStore {
     /// connection closed; the shared connection is closed when no other queue or
     /// worker of this process uses it. Resolves once Redis has let go of them.
     pub async fn close(&self) {
+        // A wait in progress would hold QUIT back: end it first.
+        self.stop_waiting().await;
         let blocking = self.inner.blocking.get();
-        if blocking.is_some() && !self.is_closed() {
-            // Wake our own wait (if one is in progress) so QUIT is not queued behind it;
-            // the key expires by itself when no wait takes it.
-            let mut wake = redis::pipe();
-            wake.cmd("ZADD")
-                .arg(&self.inner.wake_key)
-                .arg(0)
-                .arg("close");
-            wake.cmd("PEXPIRE").arg(&self.inner.wake_key).arg(1000);
-            let _ = self.pipeline::<Value>(&wake).await;
-        }
         let lease = self
             .inner
             .lease
@@ -408,7 +409,7 @@ impl Store for RedisStore {
         for token in &request.reclaim {
             inv.arg(token);
         }
-        let reply: Vec<Value> = self.run(&inv).await?;
+        let reply: Vec<Value> = self.run(Call::Plain, &inv).await?;
         let mut reply = reply.into_iter();
         let flags: Vec<i64> = parse(reply.next().unwrap_or(Value::Nil))?;
         let next_delayed: i64 = parse(reply.next().unwrap_or(Value::Int(-1)))?;
@@ -430,7 +431,7 @@ impl Store for RedisStore {
             for lock in chunk {
                 inv.arg(&lock.id).arg(&lock.token);
             }
-            lost.extend(self.run::<Vec<String>>(&inv).await?);
+            lost.extend(self.run::<Vec<String>>(Call::Plain, &inv).await?);
         }
         Ok(lost)
     }
@@ -450,7 +451,7 @@ impl Store for RedisStore {
             .arg((interval * 9 / 10).max(1))
             .arg(keep_count)
             .arg(keep_age);
-        let (recovered, failed): (Vec<String>, Vec<String>) = self.run(&inv).await?;
+        let (recovered, failed): (Vec<String>, Vec<String>) = self.run(Call::Plain, &inv).await?;
         Ok(StalledReport { recovered, failed })
     }
 
@@ -460,14 +461,17 @@ impl Store for RedisStore {
             for lock in chunk {
                 inv.arg(&lock.id).arg(&lock.token);
             }
-            self.run::<i64>(&inv).await?;
+            self.run::<i64>(Call::Plain, &inv).await?;
         }
         Ok(())
     }
 
     async fn wait_for_work(&self, timeout: Duration) -> Result<()> {
         let link = self.blocking_link().await?;
-        let mut conn = link.conn().await?;
+        let Conn {
+            generation,
+            mut conn,
+        } = link.conn().await?;
         // BZPOPMIN takes seconds; a zero timeout would block forever.
         let secs = timeout.as_secs_f64().max(0.01);
         let cmd = redis::cmd("BZPOPMIN")
@@ -477,12 +481,28 @@ impl Store for RedisStore {
             .to_owned();
         bounded(
             link,
+            generation,
             Call::Plain,
             timeout + link.command_timeout(),
             cmd.query_async::<Value>(&mut conn),
         )
         .await?;
         Ok(())
+    }
+
+    async fn stop_waiting(&self) {
+        if self.inner.blocking.get().is_none() || self.is_closed() {
+            return;
+        }
+        // Set the key only this store's wait listens on; it expires by itself when no
+        // wait takes it.
+        let mut wake = redis::pipe();
+        wake.cmd("ZADD")
+            .arg(&self.inner.wake_key)
+            .arg(0)
+            .arg("stop");
+        wake.cmd("PEXPIRE").arg(&self.inner.wake_key).arg(1000);
+        let _ = self.pipeline::<Value>(&wake).await;
     }
 
     async fn ping(&self) -> Result<()> {
@@ -597,7 +617,7 @@ impl Store for RedisStore {
     async fn update_progress(&self, id: &str, progress: &str) -> Result<()> {
         let mut inv = SCRIPTS.update_progress.prepare_invoke();
         inv.key(self.keys().job(id)).arg(progress);
-        match self.run::<i64>(&inv).await? {
+        match self.run::<i64>(Call::Write, &inv).await? {
             1 => Ok(()),
             _ => Err(Error::JobNotFound(id.to_string())),
         }
@@ -608,7 +628,7 @@ impl Store for RedisStore {
         inv.key(self.keys().job(id))
             .key(self.keys().logs(id))
             .arg(line);
-        let count: i64 = self.run(&inv).await?;
+        let count: i64 = self.run(Call::Write, &inv).await?;
         u64::try_from(count).map_err(|_| Error::JobNotFound(id.to_string()))
     }
 

@@ -105,6 +105,9 @@ impl<S: Store> Dispatcher<S> {
     /// Starts a cycle call with the pending finishes that fit and a fetch of `fetch`
     /// jobs, locked for `lock_duration` ms.
     pub fn call(&mut self, fetch: u32, lock_duration: u64, pass_on_wakeup: bool) {
+        // A store takes at most MAX_BATCH jobs a call: asking for more would read as
+        // an empty queue.
+        let fetch = fetch.min(u32::try_from(S::MAX_BATCH).unwrap_or(u32::MAX));
         let take = self.pending.len().min(S::MAX_BATCH);
         let sent: Vec<Finish> = self.pending.drain(..take).collect();
         self.calls_made += 1;

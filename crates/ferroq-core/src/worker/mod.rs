@@ -195,7 +195,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         if let Some(stalled) = self.stalled_checker.take() {
             stalled.abort();
         }
-        self.wakeups.stop();
+        self.wakeups.stop(&self.store);
         self.sink.deliver(Delivery::event(WorkerEvent::Closed));
         for done in self.phase.take_waiters() {
             let _ = done.send(());
@@ -383,7 +383,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
 
     fn on_close(&mut self, force: bool, done: oneshot::Sender<()>) {
         self.phase.close(force, done);
-        self.wakeups.stop();
+        self.wakeups.stop(&self.store);
         // With store calls in flight, their answers come first (they may bring new
         // jobs to give back); `on_cycle` releases then.
         if self.phase.is_forced_close() && self.dispatcher.is_quiet() {

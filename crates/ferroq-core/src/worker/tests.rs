@@ -136,6 +136,10 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn stop_waiting(&self) {
+        self.work.notify_waiters();
+    }
+
     async fn ping(&self) -> Result<()> {
         Ok(())
     }

@@ -72,10 +72,12 @@ impl Wakeups {
         self.blocking = Some(tokio::spawn(async move { store.wait_for_work(wait).await }));
     }
 
-    /// Stops a wait under way (closing).
-    pub fn stop(&mut self) {
+    /// Stops a wait under way (closing), here and in the store.
+    pub fn stop<S: Store>(&mut self, store: &S) {
         if let Some(blocking) = self.blocking.take() {
             blocking.abort();
+            let store = store.clone();
+            tokio::spawn(async move { store.stop_waiting().await });
         }
     }
 

@@ -19,7 +19,8 @@
     finishedFlags: 1 per finished job, 0 where the token did not hold the lock (the
                    job was recovered as stalled: nothing is written for it). A job
                    this token already finished (a call whose answer was lost, sent
-                   again) counts as 1: its field `ftk` names the token that finished it.
+                   again) counts as 1: its field `ftk` names the token that finished
+                   it, or, for a finish that removes the job, the job is gone.
     nextDelayed:   due time of the earliest delayed job, or -1; only looked up when
                    fewer jobs were taken than asked
     values:        the job's values of the named fields (HMGET; nil where unset)
@@ -61,8 +62,15 @@ if finishCount > 0 then
     local id = ARGV[base]
     local finishToken = ARGV[base + 1]
     if holders[i + 1] ~= finishToken then
-      local finishedBy = rcall('HGET', Q.jobPrefix .. id, 'ftk')
-      flags[#flags + 1] = (finishedBy == finishToken) and 1 or 0
+      -- Not locked by this token. Stored already if this token finished the job (the
+      -- same finish sent again after its answer was lost), or if the job is gone and
+      -- unlocked while this finish removes it anyway (a removed job keeps no `ftk`).
+      -- Otherwise the lock was lost: nothing is written.
+      local jobKey = Q.jobPrefix .. id
+      local finishedBy = rcall('HGET', jobKey, 'ftk')
+      local removes = ARGV[base + 2] ~= 'r' and tonumber(ARGV[base + 7]) == 0
+      local gone = removes and not holders[i + 1] and rcall('EXISTS', jobKey) == 0
+      flags[#flags + 1] = (finishedBy == finishToken or gone) and 1 or 0
     else
       flags[#flags + 1] = 1
       released[#released + 1] = id
