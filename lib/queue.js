@@ -24,8 +24,8 @@ function typeList(types) {
  * report their progress on it (`progress` events), as in BullMQ.
  */
 function openQueue(owner, name, opts) {
-  const { prefix, maxPayloadBytes, defaultJobOptions } = opts;
-  const engineOptions = optionsJson('opts', { name, prefix, maxPayloadBytes, defaultJobOptions });
+  const { prefix, maxPayloadBytes, defaultJobOptions, streams } = opts;
+  const engineOptions = optionsJson('opts', { name, prefix, maxPayloadBytes, defaultJobOptions, streams });
   owner._ops = nativeSync(() => new NativeQueue(connectionJson(opts.connection), engineOptions));
   owner.name = name;
   owner.opts = { ...opts, prefix: owner._ops.prefix };

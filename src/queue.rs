@@ -40,8 +40,7 @@ impl NativeQueue {
     fn open(connection: &str, options: &str) -> ferroq_core::Result<Self> {
         let options = QueueOptions::from_json(&parse_json("opts", options)?)?;
         let spec = ConnectionSpec::from_json(&parse_json("connection", connection)?)?;
-        let store =
-            within_runtime_if_available(|| RedisStore::new(&spec, &options.prefix, &options.name))?;
+        let store = within_runtime_if_available(|| RedisStore::open(&spec, &options))?;
         Ok(Self {
             queue: Queue::new(store),
             options,

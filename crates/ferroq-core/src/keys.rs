@@ -16,6 +16,7 @@
 //! | `<p>:{q}:marker` | zset | wake-up marker idle workers block on (`BZPOPMIN`) |
 //! | `<p>:{q}:stalled-check` | string | gate: one stalled pass per interval across workers |
 //! | `<p>:{q}:wake:<id>` | zset | wakes the blocking wait of one worker (set when it closes) |
+//! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
 //! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
 //! | `<p>:{q}:logs:<id>` | list | the job's log lines |
 
@@ -86,9 +87,12 @@ impl QueueKeys {
     pub fn stalled_check(&self) -> String {
         self.key("stalled-check")
     }
+    pub fn events(&self) -> String {
+        self.key("events")
+    }
     /// The queue's standard keys, in the order lib.lua names them: every script that
     /// moves jobs takes these as its KEYS.
-    pub fn standard(&self) -> [String; 11] {
+    pub fn standard(&self) -> [String; 12] {
         [
             self.wait(),
             self.prioritized(),
@@ -101,6 +105,7 @@ impl QueueKeys {
             self.failed(),
             self.id(),
             self.stalled_check(),
+            self.events(),
         ]
     }
 

@@ -327,7 +327,13 @@ pub struct QueueOptions {
     pub max_payload_bytes: u64,
     /// Options every job gets unless it sets its own (`defaultJobOptions`), as given.
     pub default_job_options: Map<String, Value>,
+    /// About how many events the queue's event stream keeps (`streams.events.maxLen`,
+    /// BullMQ's default 10 000); 0 turns events off.
+    pub events_max_len: u64,
 }
+
+/// Events a queue's stream keeps unless `streams.events.maxLen` says otherwise.
+pub const DEFAULT_EVENTS_MAX_LEN: u64 = 10_000;
 
 impl Default for QueueOptions {
     fn default() -> Self {
@@ -336,12 +342,13 @@ impl Default for QueueOptions {
             prefix: crate::keys::DEFAULT_PREFIX.to_string(),
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
             default_job_options: Map::new(),
+            events_max_len: DEFAULT_EVENTS_MAX_LEN,
         }
     }
 }
 
 impl QueueOptions {
-    /// Reads `{name, prefix, maxPayloadBytes, defaultJobOptions}`.
+    /// Reads `{name, prefix, maxPayloadBytes, defaultJobOptions, streams}`.
     pub fn from_json(value: &Value) -> Result<Self> {
         let map = match value {
             Value::Object(map) => map,
@@ -381,6 +388,13 @@ impl QueueOptions {
         }
         if let Some(v) = get(map, "maxPayloadBytes") {
             opts.max_payload_bytes = integer_in("maxPayloadBytes", v, 1, u64::MAX)?;
+        }
+        if let Some(v) = get(map, "streams")
+            .and_then(|streams| streams.get("events"))
+            .and_then(|events| events.get("maxLen"))
+            .filter(|v| !v.is_null())
+        {
+            opts.events_max_len = integer_in("streams.events.maxLen", v, 0, u64::MAX)?;
         }
         Ok(opts)
     }

@@ -42,6 +42,9 @@ pub enum FinishKind {
         reason: String,
         stacktrace: String,
         keep: KeepJobs,
+        /// Every attempt was spent (not an `UnrecoverableError` that cut them short):
+        /// BullMQ's `retries-exhausted`.
+        exhausted: bool,
     },
 }
 

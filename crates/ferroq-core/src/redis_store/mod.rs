@@ -13,7 +13,7 @@ use crate::connection::ConnectionSpec;
 use crate::error::{Error, Result};
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::keys::QueueKeys;
-use crate::options::KeepJobs;
+use crate::options::{KeepJobs, QueueOptions};
 use crate::store::{CycleRequest, CycleResult, FinishKind, Lock, StalledReport, Store};
 use crate::time::now_ms;
 
@@ -73,6 +73,8 @@ struct Inner {
     /// A key only this store's blocking wait listens on besides the marker: closing
     /// sets it, so a wait in progress ends at once and its connection can be closed.
     wake_key: String,
+    /// The event stream's length cap, as the scripts take it ("0": no events).
+    events_max_len: String,
 }
 
 /// Whether a failed call may have changed anything, which decides how its error reads.
@@ -163,11 +165,22 @@ fn add_time_limit(command_timeout: Duration, bytes: usize) -> Duration {
 }
 
 impl RedisStore {
+    /// Creates the store of queue `queue_name` under `prefix`, with the default
+    /// options otherwise (see [`RedisStore::open`]).
+    pub fn new(spec: &ConnectionSpec, prefix: &str, queue_name: &str) -> Result<Self> {
+        let options = QueueOptions {
+            name: queue_name.into(),
+            prefix: prefix.into(),
+            ..Default::default()
+        };
+        Self::open(spec, &options)
+    }
+
     /// Creates the store without connecting; the first call connects, over the
     /// connection this process shares for `spec`'s address.
-    pub fn new(spec: &ConnectionSpec, prefix: &str, queue_name: &str) -> Result<Self> {
+    pub fn open(spec: &ConnectionSpec, options: &QueueOptions) -> Result<Self> {
         let lease = Lease::acquire(spec)?;
-        let keys = QueueKeys::new(prefix, queue_name);
+        let keys = QueueKeys::new(&options.prefix, &options.name);
         Ok(Self {
             inner: Arc::new(Inner {
                 wake_key: keys.wake(&uuid::Uuid::new_v4().simple().to_string()),
@@ -175,6 +188,7 @@ impl RedisStore {
                 link: lease.link().clone(),
                 lease: Mutex::new(Some(lease)),
                 blocking: OnceCell::new(),
+                events_max_len: options.events_max_len.to_string(),
             }),
         })
     }
@@ -258,7 +272,9 @@ impl RedisStore {
         for key in keys.standard() {
             inv.key(key);
         }
-        inv.arg(keys.job_prefix()).arg(keys.logs_prefix());
+        inv.arg(keys.job_prefix())
+            .arg(keys.logs_prefix())
+            .arg(&self.inner.events_max_len);
         inv
     }
 
@@ -372,6 +388,9 @@ impl Store for RedisStore {
                 .arg(match finish.kind {
                     FinishKind::Complete { .. } => "c",
                     FinishKind::Retry { .. } => "r",
+                    FinishKind::Fail {
+                        exhausted: true, ..
+                    } => "e",
                     FinishKind::Fail { .. } => "f",
                 });
             let (delay, (keep_count, keep_age)) = match &finish.kind {
@@ -391,6 +410,7 @@ impl Store for RedisStore {
                     reason,
                     stacktrace,
                     keep,
+                    ..
                 } => {
                     inv.arg(reason).arg(stacktrace);
                     (0, keep_args(keep))
@@ -616,7 +636,11 @@ impl Store for RedisStore {
 
     async fn update_progress(&self, id: &str, progress: &str) -> Result<()> {
         let mut inv = SCRIPTS.update_progress.prepare_invoke();
-        inv.key(self.keys().job(id)).arg(progress);
+        inv.key(self.keys().job(id))
+            .key(self.keys().events())
+            .arg(progress)
+            .arg(id)
+            .arg(&self.inner.events_max_len);
         match self.run::<i64>(Call::Write, &inv).await? {
             1 => Ok(()),
             _ => Err(Error::JobNotFound(id.to_string())),

@@ -46,6 +46,7 @@ pub(super) fn finish(
                     reason: message,
                     stacktrace,
                     keep: keep(job.opts.remove_on_fail, worker.remove_on_fail),
+                    exhausted: attempts_made >= job.opts.attempts,
                 },
             }
         }

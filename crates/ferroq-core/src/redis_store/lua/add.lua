@@ -1,16 +1,18 @@
 --[[ add.lua — adds a batch of jobs in one atomic step (queue.add and addBulk).
 
   KEYS    the queue's standard keys (lib.lua)
-  ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] number of jobs
-  ARGV[4…] 9 per job: custom id ('' to generate one), name, data JSON, opts JSON,
+  ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] events cap
+  ARGV[4] number of jobs
+  ARGV[5…] 9 per job: custom id ('' to generate one), name, data JSON, opts JSON,
            delay ms, priority, lifo ('1' or '0'), timestamp ms,
            removeOnFail rule ("count age", or '' for the worker's)
   Returns {id, existed, state, id, existed, state, …}: existed is 1 when a job with
   that custom id was already there (it is left untouched, state '').
+  Events: `added` and `waiting` / `delayed` per new job, `duplicated` per existing one.
 ]]
-local count = tonumber(ARGV[3])
+local count = tonumber(ARGV[4])
 local FIELDS = 9
-local FIRST = 4
+local FIRST = 5
 
 local generated = 0
 for i = 0, count - 1 do
@@ -35,6 +37,7 @@ for i = 0, count - 1 do
   -- Only a custom id can already exist: custom ids are never integers, so they cannot
   -- collide with generated ones, and a generated id is fresh by construction.
   if custom and rcall('EXISTS', jobKey) == 1 then
+    emit('duplicated', 'jobId', id)
     result[#result + 1] = id
     result[#result + 1] = 1
     result[#result + 1] = ''
@@ -50,6 +53,7 @@ for i = 0, count - 1 do
       'atm', '0', 'state', state)
     if lifo == '1' then rcall('HSET', jobKey, 'lifo', '1') end
     if ARGV[base + 8] ~= '' then rcall('HSET', jobKey, 'rof', ARGV[base + 8]) end
+    emit('added', 'jobId', id, 'name', ARGV[base + 1])
     result[#result + 1] = id
     result[#result + 1] = 0
     result[#result + 1] = state

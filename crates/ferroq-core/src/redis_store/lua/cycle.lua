@@ -2,11 +2,13 @@
   delayed jobs, take new jobs. With nothing to finish it is a plain fetch.
 
   KEYS    the queue's standard keys (lib.lua)
-  ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] now (ms)
-  ARGV[4] jobs to take     ARGV[5] lock token for them   ARGV[6] lock duration (ms)
-  ARGV[7] '1' when the worker was just woken by the marker (pass the wake-up on)
-  ARGV[8] number of finished jobs, then 9 per job:
-          id, token, kind ('c' completed | 'r' retry | 'f' failed),
+  ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] events cap
+  ARGV[4] now (ms)   ARGV[5] jobs to take   ARGV[6] lock token for them
+  ARGV[7] lock duration (ms)
+  ARGV[8] '1' when the worker was just woken by the marker (pass the wake-up on)
+  ARGV[9] number of finished jobs, then 9 per job:
+          id, token, kind ('c' completed | 'r' retry | 'f' failed | 'e' failed with
+          no attempt left),
           value (returnvalue JSON for 'c', failed reason otherwise),
           stacktrace JSON, attemptsMade, retry delay (ms),
           keep count (-1: all, 0: remove now), keep age (s, -1: any)
@@ -25,17 +27,18 @@
                    fewer jobs were taken than asked
     values:        the job's values of the named fields (HMGET; nil where unset)
 ]]
-local now = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
 -- Times go into commands as the text they came in: Lua would format each number
 -- anew (sprintf '%.17g') for every job.
-local nowText = ARGV[3]
-local fetchCount = tonumber(ARGV[4])
-local token = ARGV[5]
-local lockDuration = tonumber(ARGV[6])
-local passOn = ARGV[7] == '1'
-local finishCount = tonumber(ARGV[8])
+local nowText = ARGV[4]
+local fetchCount = tonumber(ARGV[5])
+local token = ARGV[6]
+local lockDuration = tonumber(ARGV[7])
+local passOn = ARGV[8] == '1'
+local finishCount = tonumber(ARGV[9])
 local FIELDS = 9
-local fieldsAt = 9 + finishCount * FIELDS
+local FIRST = 10
+local fieldsAt = FIRST + finishCount * FIELDS
 local jobFields = {unpack(ARGV, fieldsAt + 1, fieldsAt + tonumber(ARGV[fieldsAt]))}
 local atsAt
 for i, field in ipairs(jobFields) do
@@ -48,7 +51,7 @@ local line = new_line()
 local flags = {}
 if finishCount > 0 then
   local ids = {}
-  for i = 0, finishCount - 1 do ids[#ids + 1] = ARGV[9 + i * FIELDS] end
+  for i = 0, finishCount - 1 do ids[#ids + 1] = ARGV[FIRST + i * FIELDS] end
   local holders = {}
   for i = 1, #ids, CHUNK do
     local part = rcall('HMGET', Q.locks, unpack(ids, i, math.min(i + CHUNK - 1, #ids)))
@@ -58,7 +61,7 @@ if finishCount > 0 then
   local released = {}
   local done = new_finishes()
   for i = 0, finishCount - 1 do
-    local base = 9 + i * FIELDS
+    local base = FIRST + i * FIELDS
     local id = ARGV[base]
     local finishToken = ARGV[base + 1]
     if holders[i + 1] ~= finishToken then
@@ -81,7 +84,7 @@ if finishCount > 0 then
         local delay = tonumber(ARGV[base + 6])
         local dueAt = nil
         if delay > 0 then dueAt = now + delay end
-        place_stored(line, id, jobKey, dueAt, false)
+        place_stored(line, id, jobKey, dueAt, false, 'failed')
         local fields = {'atm', atm, 'failedReason', value, 'stacktrace', stack, 'ftk', finishToken}
         -- `delay` shows the backoff while the job waits for its next attempt (BullMQ's).
         if dueAt then
@@ -91,11 +94,11 @@ if finishCount > 0 then
         rcall('HSET', jobKey, unpack(fields))
       elseif kind == 'c' then
         finish(done, id, 'completed', nowText,
-          {'returnvalue', value, 'atm', atm, 'ftk', finishToken}, keepCount, keepAge)
+          {'returnvalue', value, 'atm', atm, 'ftk', finishToken}, keepCount, keepAge, value)
       else
         finish(done, id, 'failed', nowText,
           {'failedReason', value, 'stacktrace', stack, 'atm', atm, 'ftk', finishToken},
-          keepCount, keepAge)
+          keepCount, keepAge, value, kind == 'e' and atm or nil)
       end
     end
   end
@@ -125,5 +128,10 @@ local taken = take_jobs(result, fetchCount, passOn, token,
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', Q.delayed, '0', '0', 'WITHSCORES')
   if #first > 0 then result[2] = tonumber(first[2]) end
+end
+-- The call that finds the line empty after taking or finishing jobs reports it (a
+-- short fetch means both lines are empty; an idle re-check reports nothing).
+if fetchCount > 0 and taken < fetchCount and (taken > 0 or finishCount > 0) then
+  emit('drained')
 end
 return result

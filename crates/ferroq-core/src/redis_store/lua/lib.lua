@@ -2,8 +2,13 @@
   that moves jobs. Not a script of its own.
 
   Every such script takes the queue's standard keys (QueueKeys::standard in keys.rs)
-  as KEYS, and the job-hash and job-log key prefixes as ARGV[1] and ARGV[2]; its own
-  arguments start at ARGV[3].
+  as KEYS, and as ARGV[1] to ARGV[3] the job-hash and job-log key prefixes and the
+  event stream's length cap (0: no events); its own arguments start at ARGV[4].
+
+  Every transition appends its event to the stream in one place: `flush_line` for
+  jobs entering a waiting line (`waiting`, `delayed`), `finish` (`completed`,
+  `failed`, `retries-exhausted`), `take_jobs` (`active`); scripts add the events of
+  their own (`added`, `stalled`, `drained`, ...) with `emit`.
 
   Conventions: a job lives in the hash `<jobPrefix><id>`; `wait` is pushed on the
   left and taken from the right, so RPUSH puts a job first in line.
@@ -13,8 +18,8 @@ local rcall = redis.call
 local Q = {
   wait = KEYS[1], prioritized = KEYS[2], priorityCounter = KEYS[3], delayed = KEYS[4],
   active = KEYS[5], locks = KEYS[6], marker = KEYS[7], completed = KEYS[8],
-  failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11],
-  jobPrefix = ARGV[1], logsPrefix = ARGV[2],
+  failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11], events = KEYS[12],
+  jobPrefix = ARGV[1], logsPrefix = ARGV[2], eventsMaxLen = ARGV[3],
 }
 
 -- Redis' Lua cannot unpack arbitrarily long tables; commands taking many members
@@ -30,6 +35,14 @@ local function call_chunked(cmd, key, members, stride)
   end
 end
 
+-- Appends an event (`name`, then field/value pairs) to the queue's event stream,
+-- trimmed to about its length cap.
+local function emit(name, ...)
+  if Q.eventsMaxLen ~= '0' then
+    rcall('XADD', Q.events, 'MAXLEN', '~', Q.eventsMaxLen, '*', 'event', name, ...)
+  end
+end
+
 -- Wakes one idle worker blocked on the marker (BZPOPMIN).
 local function signal_work()
   rcall('ZADD', Q.marker, '0', '0')
@@ -42,7 +55,7 @@ end
 --------------------------------------------------------------------------------
 
 local function new_line()
-  return {back = {}, front = {}, prioritized = {}, earliestDue = nil, delayed = {}}
+  return {back = {}, front = {}, prioritized = {}, earliestDue = nil, delayed = {}, placed = {}}
 end
 
 -- Priorities share one zset; the sequence keeps equal priorities FIFO. Scores stay
@@ -52,10 +65,12 @@ local function prioritized_score(priority)
   return priority * 2147483648 + seq
 end
 
--- Places job `id`: delayed until `dueAt` (ms) when given, else prioritized when it
--- has a priority, else in `wait` (first in line with `front` or lifo). Returns the
--- state name; the caller stores it in the job hash with its other fields.
-local function place(line, id, dueAt, priority, lifo, front)
+-- Places job `id`, coming from state `prev` (nil for a new job): delayed until
+-- `dueAt` (ms) when given, else prioritized when it has a priority, else in `wait`
+-- (first in line with `front` or lifo). Returns the state name; the caller stores it
+-- in the job hash with its other fields.
+local function place(line, id, dueAt, priority, lifo, front, prev)
+  line.placed[#line.placed + 1] = {id, dueAt, prev}
   if dueAt then
     line.delayed[#line.delayed + 1] = dueAt
     line.delayed[#line.delayed + 1] = id
@@ -76,9 +91,9 @@ local function place(line, id, dueAt, priority, lifo, front)
 end
 
 -- Places a job by the priority and lifo stored in its hash, and stores its state.
-local function place_stored(line, id, jobKey, dueAt, front)
+local function place_stored(line, id, jobKey, dueAt, front, prev)
   local fields = rcall('HMGET', jobKey, 'priority', 'lifo')
-  local state = place(line, id, dueAt, tonumber(fields[1]) or 0, fields[2] == '1', front)
+  local state = place(line, id, dueAt, tonumber(fields[1]) or 0, fields[2] == '1', front, prev)
   rcall('HSET', jobKey, 'state', state)
   return state
 end
@@ -94,6 +109,16 @@ local function flush_line(line, wake)
     -- The delayed marker carries the earliest due time; LT only ever moves it earlier.
     rcall('ZADD', Q.marker, 'LT', line.earliestDue, 'd')
   end
+  for _, placed in ipairs(line.placed) do
+    local id, dueAt, prev = placed[1], placed[2], placed[3]
+    if dueAt then
+      emit('delayed', 'jobId', id, 'delay', dueAt)
+    elseif prev then
+      emit('waiting', 'jobId', id, 'prev', prev)
+    else
+      emit('waiting', 'jobId', id)
+    end
+  end
   local ready = #line.back > 0 or #line.front > 0 or #line.prioritized > 0
   if ready and wake then signal_work() end
   return ready
@@ -108,7 +133,7 @@ local function requeue_front(line, ids)
   call_chunked('HDEL', Q.locks, ids)
   call_chunked('ZREM', Q.active, ids)
   for _, id in ipairs(ids) do
-    place_stored(line, id, Q.jobPrefix .. id, nil, true)
+    place_stored(line, id, Q.jobPrefix .. id, nil, true, 'active')
   end
 end
 
@@ -118,7 +143,7 @@ local function promote_due(line, now)
   if #due == 0 then return end
   call_chunked('ZREM', Q.delayed, due)
   for _, id in ipairs(due) do
-    place_stored(line, id, Q.jobPrefix .. id, nil, false)
+    place_stored(line, id, Q.jobPrefix .. id, nil, false, 'delayed')
   end
 end
 
@@ -144,8 +169,16 @@ local function new_finishes()
 end
 
 -- Finishes job `id` as `state` ('completed' | 'failed'), writing `fields` (a flat
--- list of hash fields and values, `state` and `finishedOn` added here).
-local function finish(done, id, state, now, fields, keepCount, keepAge)
+-- list of hash fields and values, `state` and `finishedOn` added here). `event` is
+-- the event's own fields (returnvalue or failedReason); `exhausted`: the attempts
+-- made (a failure with no attempt left), for `retries-exhausted`.
+local function finish(done, id, state, now, fields, keepCount, keepAge, event, exhausted)
+  if state == 'completed' then
+    emit('completed', 'jobId', id, 'returnvalue', event, 'prev', 'active')
+  else
+    emit('failed', 'jobId', id, 'failedReason', event, 'prev', 'active')
+    if exhausted then emit('retries-exhausted', 'jobId', id, 'attemptsMade', exhausted) end
+  end
   if keepCount == 0 then
     remove_jobs({id})
     return
@@ -226,6 +259,7 @@ local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt)
       local started = tostring((tonumber(values[atsAt]) or 0) + 1)
       values[atsAt] = started
       rcall('HSET', jobKey, 'state', 'active', 'processedOn', now, 'ats', started)
+      emit('active', 'jobId', id, 'prev', 'waiting')
       out[#out + 1] = id
       out[#out + 1] = values
       taken = taken + 1

@@ -3,11 +3,12 @@
   no longer holds are left alone.
 
   KEYS    the queue's standard keys (lib.lua)
-  ARGV[1] job key prefix   ARGV[2] logs key prefix   then pairs: id, token
+  ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] events cap
+  then pairs: id, token
   Returns the number of jobs released.
 ]]
 local mine = {}
-for i = 3, #ARGV, 2 do
+for i = 4, #ARGV, 2 do
   if rcall('HGET', Q.locks, ARGV[i]) == ARGV[i + 1] then mine[#mine + 1] = ARGV[i] end
 end
 local line = new_line()

@@ -4,18 +4,18 @@
   pass per interval do the work, however many workers ask.
 
   KEYS    the queue's standard keys (lib.lua)
-  ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] now (ms)
-  ARGV[4] maxStalledCount  ARGV[5] gate interval (ms)
-  ARGV[6] keep count, ARGV[7] keep age (s): the worker's removeOnFail, for failed
+  ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] events cap
+  ARGV[4] now (ms)   ARGV[5] maxStalledCount   ARGV[6] gate interval (ms)
+  ARGV[7] keep count, ARGV[8] keep age (s): the worker's removeOnFail, for failed
           jobs that store no rule of their own (-1: no limit; count 0: remove)
   Returns {recoveredIds, failedIds}
 ]]
-local nowText = ARGV[3]
+local nowText = ARGV[4]
 local now = tonumber(nowText)
-local maxStalled = tonumber(ARGV[4])
-local defaultCount, defaultAge = tonumber(ARGV[6]), tonumber(ARGV[7])
+local maxStalled = tonumber(ARGV[5])
+local defaultCount, defaultAge = tonumber(ARGV[7]), tonumber(ARGV[8])
 
-if not rcall('SET', Q.stalledCheck, nowText, 'NX', 'PX', ARGV[5]) then
+if not rcall('SET', Q.stalledCheck, nowText, 'NX', 'PX', ARGV[6]) then
   return {{}, {}}
 end
 
@@ -30,14 +30,15 @@ local recovered, failed = {}, {}
 for _, id in ipairs(stalled) do
   local jobKey = Q.jobPrefix .. id
   if rcall('EXISTS', jobKey) == 1 then
+    emit('stalled', 'jobId', id)
     local count = rcall('HINCRBY', jobKey, 'stc', 1)
     if count > maxStalled then
       local keepCount, keepAge = stored_keep_rule(rcall('HGET', jobKey, 'rof'), defaultCount, defaultAge)
-      finish(done, id, 'failed', nowText,
-        {'failedReason', 'job stalled more than allowable limit'}, keepCount, keepAge)
+      local reason = 'job stalled more than allowable limit'
+      finish(done, id, 'failed', nowText, {'failedReason', reason}, keepCount, keepAge, reason)
       failed[#failed + 1] = id
     else
-      place_stored(line, id, jobKey, nil, true)
+      place_stored(line, id, jobKey, nil, true, 'active')
       recovered[#recovered + 1] = id
     end
   end
