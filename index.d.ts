@@ -116,6 +116,16 @@ export interface QueueBaseOptions {
   skipVersionCheck?: boolean;
 }
 
+/** Options of `QueueEvents`. */
+export interface QueueEventsOptions extends QueueBaseOptions {
+  /** Start reading at once (default true); otherwise call `run()`. */
+  autorun?: boolean;
+  /** Read the events after this stream id; default `'$'`: from now. */
+  lastEventId?: string;
+  /** Longest single blocking read in ms (default 10 000). */
+  blockingTimeout?: number;
+}
+
 export interface QueueOptions extends QueueBaseOptions {
   /**
    * ferroq's addition: the largest job (name, data and options, serialized) `add`
@@ -124,6 +134,7 @@ export interface QueueOptions extends QueueBaseOptions {
    */
   maxPayloadBytes?: number;
   defaultJobOptions?: DefaultJobOptions;
+  /** The event stream: `maxLen` caps it at about that many events (default 10 000; 0: no events). */
   streams?: { events: { maxLen: number } };
 }
 
@@ -232,6 +243,12 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   isDelayed(): Promise<boolean>;
   /** True when the job waits in priority order. */
   isPrioritized(): Promise<boolean>;
+  /**
+   * Resolves with the return value once the job completed, or rejects with its failure
+   * reason once it failed (also when that happened before the call), learning of it
+   * through `queueEvents`; `ttl` (ms) bounds the wait.
+   */
+  waitUntilFinished(queueEvents: QueueEvents, ttl?: number): Promise<ReturnType>;
   /** A plain-object snapshot. */
   toJSON(): JobJson;
 }
@@ -400,6 +417,54 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
 }
 
 /** Thrown by a processor: the job fails at once, whatever attempts remain. */
+/** The events of every job of a queue, from any process (BullMQ's `QueueEventsListener`). */
+export interface QueueEventsListener {
+  active: (args: { jobId: string; prev?: string }, id: string) => void;
+  added: (args: { jobId: string; name: string }, id: string) => void;
+  cleaned: (args: { count: string }, id: string) => void;
+  completed: (args: { jobId: string; returnvalue: any; prev?: string }, id: string) => void;
+  debounced: (args: { jobId: string; debounceId: string }, id: string) => void;
+  deduplicated: (args: { jobId: string; deduplicationId: string }, id: string) => void;
+  /** `delay` is the time (ms since the epoch) the job becomes due. */
+  delayed: (args: { jobId: string; delay: number }, id: string) => void;
+  drained: (id: string) => void;
+  duplicated: (args: { jobId: string }, id: string) => void;
+  error: (err: Error) => void;
+  failed: (args: { jobId: string; failedReason: string; prev?: string }, id: string) => void;
+  paused: (args: {}, id: string) => void;
+  progress: (args: { jobId: string; data: JobProgress }, id: string) => void;
+  removed: (args: { jobId: string; prev: string }, id: string) => void;
+  resumed: (args: {}, id: string) => void;
+  'retries-exhausted': (args: { jobId: string; attemptsMade: string }, id: string) => void;
+  stalled: (args: { jobId: string }, id: string) => void;
+  waiting: (args: { jobId: string; prev?: string }, id: string) => void;
+  'waiting-children': (args: { jobId: string }, id: string) => void;
+}
+
+/** Reads a queue's events from Redis (blocking, nothing polls), from now or from `lastEventId`. */
+export declare class QueueEvents extends EventEmitter {
+  constructor(name: string, opts?: QueueEventsOptions);
+  readonly name: string;
+  /** Starts reading (for `autorun: false`); resolves once closed. */
+  run(): Promise<void>;
+  /** Resolves once events from now on will be delivered. */
+  waitUntilReady(): Promise<void>;
+  /** Stops reading and closes its connections. */
+  close(): Promise<void>;
+  /** Adds a listener for a queue event. */
+  on<U extends keyof QueueEventsListener>(event: U, listener: QueueEventsListener[U]): this;
+  /** Adds a listener for a per-job copy of an event (`completed:<jobId>`, ...), same arguments. */
+  on(event: string, listener: (...args: any[]) => void): this;
+  /** Adds a one-time listener for a queue event. */
+  once<U extends keyof QueueEventsListener>(event: U, listener: QueueEventsListener[U]): this;
+  /** Adds a one-time listener for a per-job copy of an event. */
+  once(event: string, listener: (...args: any[]) => void): this;
+  /** Removes a listener. */
+  off<U extends keyof QueueEventsListener>(event: U, listener: QueueEventsListener[U]): this;
+  /** Removes a listener of a per-job copy of an event. */
+  off(event: string, listener: (...args: any[]) => void): this;
+}
+
 export declare class UnrecoverableError extends Error {
   constructor(message?: string);
 }

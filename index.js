@@ -6,6 +6,7 @@ const errors = require('./lib/errors');
 
 exports.Queue = require('./lib/queue').Queue;
 exports.Worker = require('./lib/worker').Worker;
+exports.QueueEvents = require('./lib/queue-events').QueueEvents;
 exports.Job = require('./lib/job').Job;
 exports.UnrecoverableError = errors.UnrecoverableError;
 exports.FerroqError = errors.FerroqError;

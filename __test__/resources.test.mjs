@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { fileRedis, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
-const { Queue, Worker } = require('../index.js');
+const { Queue, Worker, QueueEvents } = require('../index.js');
 
 const { redis, fresh } = fileRedis('resources');
 
@@ -26,6 +26,14 @@ test('50 workers, idle and blocked in Redis, leave no client once closed', async
   // Each worker blocks on its own connection; they share one for everything else.
   await waitFor(async () => (await redis.clients()).length === 51, { what: '51 clients' });
   await Promise.all(workers.map((worker) => worker.close()));
+  assert.deepEqual(await redis.clients(), []);
+});
+
+test('QueueEvents blocked in Redis leave no client once closed', async () => {
+  const readers = Array.from({ length: 10 }, () => new QueueEvents(fresh(), { connection: redis.url }));
+  await Promise.all(readers.map((reader) => reader.waitUntilReady()));
+  await waitFor(async () => (await redis.clients()).length === 11, { what: '10 blocking reads and one shared client' });
+  await Promise.all(readers.map((reader) => reader.close()));
   assert.deepEqual(await redis.clients(), []);
 });
 

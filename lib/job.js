@@ -1,6 +1,6 @@
 'use strict';
 // A job as BullMQ's `Job`: a snapshot of the stored job plus methods that act on it.
-const { native, readOption } = require('./errors');
+const { errorFor, native, readOption } = require('./errors');
 const { toJson } = require('./serialize');
 
 class Job {
@@ -84,6 +84,57 @@ class Job {
   /** True when the job waits in priority order. */
   async isPrioritized() {
     return (await this.getState()) === 'prioritized';
+  }
+
+  /**
+   * Resolves with the job's return value once it completed, or rejects with its
+   * failure reason once it failed, also when that happened before the call; learns of
+   * it through `queueEvents` (from any process). `ttl` (ms) bounds the wait.
+   */
+  async waitUntilFinished(queueEvents, ttl) {
+    await queueEvents.waitUntilReady();
+    const id = String(this.id);
+    return new Promise((resolve, reject) => {
+      let timer;
+      const settle = (finish) => (value) => {
+        clearTimeout(timer);
+        queueEvents.off(`completed:${id}`, onCompleted);
+        queueEvents.off(`failed:${id}`, onFailed);
+        finish(value);
+      };
+      const onCompleted = ({ returnvalue }) => settle(resolve)(returnvalue);
+      const onFailed = ({ failedReason }) => settle(reject)(new Error(failedReason));
+      queueEvents.on(`completed:${id}`, onCompleted);
+      queueEvents.on(`failed:${id}`, onFailed);
+      if (ttl) {
+        timer = setTimeout(
+          () => settle(reject)(new Error(`job ${id} (${this.name}) did not finish within ${ttl} ms`)),
+          ttl,
+        );
+      }
+      // Finished before the listeners were in place: its stored state tells.
+      this._finishedAlready().then(
+        (finished) => {
+          if (!finished) return;
+          if (finished.error) onFailed({ failedReason: finished.error });
+          else if (finished.missing) settle(reject)(finished.missing);
+          else onCompleted({ returnvalue: finished.returnvalue });
+        },
+        (err) => settle(reject)(err),
+      );
+    });
+  }
+
+  /** How the job ended, read from the store, or null while it has not. */
+  async _finishedAlready() {
+    const state = await this.getState();
+    if (state === 'unknown') {
+      return { missing: errorFor('ERR_JOB_NOT_FOUND', `job ${this.id} no longer exists (removed, or removed on finishing)`) };
+    }
+    if (state !== 'completed' && state !== 'failed') return null;
+    const json = await native(this._ops.getJob(String(this.id)));
+    const record = json === null ? {} : JSON.parse(json);
+    return state === 'completed' ? { returnvalue: record.returnvalue } : { error: record.failedReason };
   }
 
   /** A plain-object snapshot (what JSON.stringify(job) writes). */

@@ -4,6 +4,7 @@
 #![deny(clippy::all)]
 
 mod errors;
+mod events;
 mod queue;
 mod worker;
 

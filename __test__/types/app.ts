@@ -14,6 +14,8 @@ import {
   DefaultJobOptions,
   BackoffOptions,
   KeepJobs,
+  QueueEvents,
+  QueueEventsOptions,
 } from 'ferroq';
 
 interface LessonData { userId: number }
@@ -91,4 +93,19 @@ export async function shutdown(): Promise<void> {
   await worker.close();
   await worker.close(true);
   await queue.close();
+}
+
+export async function listen(): Promise<void> {
+  const eventOpts: QueueEventsOptions = { connection, autorun: false, lastEventId: '0-0', blockingTimeout: 5000 };
+  const events = new QueueEvents('lessons', eventOpts);
+  events.on('completed', ({ jobId, returnvalue }, id) => console.log(jobId, returnvalue, id));
+  events.on('failed', ({ jobId, failedReason }) => console.log(jobId, failedReason));
+  events.on('progress', ({ jobId, data }) => console.log(jobId, data));
+  events.on('drained', (id) => console.log(id));
+  void events.run();
+  await events.waitUntilReady();
+  const job = await queue.add('generate', { userId: 2 });
+  const result: LessonResult = await job.waitUntilFinished(events, 30_000);
+  console.log(result.ok);
+  await events.close();
 }

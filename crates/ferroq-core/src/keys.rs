@@ -16,6 +16,7 @@
 //! | `<p>:{q}:marker` | zset | wake-up marker idle workers block on (`BZPOPMIN`) |
 //! | `<p>:{q}:stalled-check` | string | gate: one stalled pass per interval across workers |
 //! | `<p>:{q}:wake:<id>` | zset | wakes the blocking wait of one worker (set when it closes) |
+//! | `<p>:{q}:wake-events:<id>` | stream | wakes the blocking read of one `QueueEvents` (set when it closes) |
 //! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
 //! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
 //! | `<p>:{q}:logs:<id>` | list | the job's log lines |
@@ -120,6 +121,10 @@ impl QueueKeys {
     /// The key only one worker's blocking wait listens on (beside the marker).
     pub fn wake(&self, worker_id: &str) -> String {
         format!("{}wake:{worker_id}", self.base)
+    }
+    /// The stream only one `QueueEvents`' blocking read listens on (beside the events).
+    pub fn wake_events(&self, reader_id: &str) -> String {
+        format!("{}wake-events:{reader_id}", self.base)
     }
     pub fn job(&self, id: &str) -> String {
         format!("{}job:{id}", self.base)

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod locks;
 pub mod options;
 pub mod queue;
+pub mod queue_events;
 pub mod redis_store;
 pub mod stalled;
 pub mod store;

@@ -400,6 +400,54 @@ impl QueueOptions {
     }
 }
 
+/// Validated `QueueEvents` options.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventsOptions {
+    /// Read the events after this id; from now when `None` (BullMQ's `'$'`).
+    pub last_event_id: Option<String>,
+    /// Longest single blocking read (ms).
+    pub blocking_timeout: u64,
+}
+
+impl EventsOptions {
+    /// Reads `{lastEventId, blockingTimeout}` (BullMQ's default timeout: 10 000 ms).
+    pub fn from_json(value: &Value) -> Result<Self> {
+        let mut opts = Self {
+            last_event_id: None,
+            blocking_timeout: 10_000,
+        };
+        let Some(map) = value.as_object() else {
+            return Ok(opts);
+        };
+        match get(map, "lastEventId") {
+            None => {}
+            Some(Value::String(id)) if id == "$" => {}
+            Some(Value::String(id)) if is_stream_id(id) => opts.last_event_id = Some(id.clone()),
+            Some(other) => {
+                return Err(rule(
+                    "lastEventId",
+                    "must be a stream id such as '0-0' or '1700000000000-0', or '$'",
+                    other,
+                ))
+            }
+        }
+        if let Some(v) = get(map, "blockingTimeout") {
+            opts.blocking_timeout = integer_in("blockingTimeout", v, 1, u64::MAX)?;
+        }
+        Ok(opts)
+    }
+}
+
+/// `<ms>` or `<ms>-<seq>`, as Redis stream ids are written.
+fn is_stream_id(id: &str) -> bool {
+    let mut parts = id.splitn(2, '-');
+    let digits =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let first = parts.next();
+    let second = parts.next();
+    digits(first) && (second.is_none() || digits(second))
+}
+
 /// Most jobs one worker may run at once.
 pub const MAX_CONCURRENCY: u64 = 100_000;
 

@@ -102,6 +102,13 @@ pub struct StalledReport {
     pub failed: Vec<String>,
 }
 
+/// One event of a queue's stream: its id and its fields (`event`, `jobId`, ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventEntry {
+    pub id: String,
+    pub fields: Vec<(String, String)>,
+}
+
 /// A lock held by a worker: job id and token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lock {
@@ -143,9 +150,23 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Blocks until a producer signals new work or `timeout` passes.
     fn wait_for_work(&self, timeout: Duration) -> impl Future<Output = Result<()>> + Send;
 
-    /// Ends this store's `wait_for_work` in progress, if any (its worker is closing),
-    /// so the wait does not take a producer's signal meant for a worker that stays.
+    /// Ends this store's `wait_for_work` or `read_events` in progress, if any (its
+    /// worker or reader is closing), so the wait does not take a producer's signal
+    /// meant for a worker that stays, and its connection can close at once.
     fn stop_waiting(&self) -> impl Future<Output = ()> + Send;
+
+    /// The id of the queue's newest event (`0-0` when there is none): where a reader
+    /// that starts "from now" starts.
+    fn last_event_id(&self) -> impl Future<Output = Result<String>> + Send;
+
+    /// Up to `count` events after event `after`, oldest first; blocks up to `block`
+    /// while there are none (then returns none).
+    fn read_events(
+        &self,
+        after: &str,
+        block: Duration,
+        count: usize,
+    ) -> impl Future<Output = Result<Vec<EventEntry>>> + Send;
 
     /// Resolves once the store answers (BullMQ's `waitUntilReady`).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;

@@ -2,6 +2,7 @@
 //! `lua/`, each query one command or one pipeline.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::keys::QueueKeys;
 use crate::options::{KeepJobs, QueueOptions};
-use crate::store::{CycleRequest, CycleResult, FinishKind, Lock, StalledReport, Store};
+use crate::store::{CycleRequest, CycleResult, EventEntry, FinishKind, Lock, StalledReport, Store};
 use crate::time::now_ms;
 
 mod errors;
@@ -73,6 +74,11 @@ struct Inner {
     /// A key only this store's blocking wait listens on besides the marker: closing
     /// sets it, so a wait in progress ends at once and its connection can be closed.
     wake_key: String,
+    /// The same for a blocking read of the event stream (a stream, as XREAD wants).
+    wake_events_key: String,
+    /// Which blocking calls this store made: what `stop_waiting` must end.
+    waited_for_work: AtomicBool,
+    read_events: AtomicBool,
     /// The event stream's length cap, as the scripts take it ("0": no events).
     events_max_len: String,
 }
@@ -154,6 +160,77 @@ fn read_jobs(values: impl Iterator<Item = Value>, token: &str, now: u64) -> Resu
     Ok(jobs)
 }
 
+/// Text of a reply value (bulk, simple or verbatim string).
+fn text(value: Value) -> Result<String> {
+    match value {
+        Value::BulkString(bytes) => {
+            String::from_utf8(bytes).map_err(|e| Error::Corrupt(e.to_string()))
+        }
+        Value::SimpleString(text) => Ok(text),
+        Value::VerbatimString { text, .. } => Ok(text),
+        other => Err(Error::Corrupt(format!("expected text, got {other:?}"))),
+    }
+}
+
+/// The (stream, entries) pairs of an XREAD reply: a map in RESP3, pairs in RESP2;
+/// none when the read timed out.
+fn streams_of(reply: Value) -> Result<Vec<(String, Value)>> {
+    match reply {
+        Value::Nil => Ok(Vec::new()),
+        Value::Map(pairs) => pairs
+            .into_iter()
+            .map(|(stream, entries)| Ok((text(stream)?, entries)))
+            .collect(),
+        Value::Array(streams) => streams
+            .into_iter()
+            .map(|pair| match pair {
+                Value::Array(mut pair) if pair.len() == 2 => {
+                    let entries = pair.pop().unwrap_or(Value::Nil);
+                    Ok((text(pair.pop().unwrap_or(Value::Nil))?, entries))
+                }
+                other => Err(Error::Corrupt(format!("unexpected XREAD reply {other:?}"))),
+            })
+            .collect(),
+        other => Err(Error::Corrupt(format!("unexpected XREAD reply {other:?}"))),
+    }
+}
+
+/// Stream entries (`[[id, [field, value, …]], …]`) as [`EventEntry`]s.
+fn stream_entries(entries: Value) -> Result<Vec<EventEntry>> {
+    let Value::Array(entries) = entries else {
+        return Ok(Vec::new());
+    };
+    entries
+        .into_iter()
+        .map(|entry| {
+            let Value::Array(mut entry) = entry else {
+                return Err(Error::Corrupt("a stream entry is not an array".into()));
+            };
+            if entry.len() != 2 {
+                return Err(Error::Corrupt("a stream entry is not [id, fields]".into()));
+            }
+            let flat = entry.pop().unwrap_or(Value::Nil);
+            let id = text(entry.pop().unwrap_or(Value::Nil))?;
+            let mut fields = Vec::new();
+            match flat {
+                Value::Array(flat) => {
+                    let mut flat = flat.into_iter();
+                    while let (Some(name), Some(value)) = (flat.next(), flat.next()) {
+                        fields.push((text(name)?, text(value)?));
+                    }
+                }
+                Value::Map(pairs) => {
+                    for (name, value) in pairs {
+                        fields.push((text(name)?, text(value)?));
+                    }
+                }
+                _ => {}
+            }
+            Ok(EventEntry { id, fields })
+        })
+        .collect()
+}
+
 /// Values at least this large are checked against Redis' `proto-max-bulk-len` before
 /// they are sent (Redis drops the connection on a longer one).
 const CHECK_BULK_FROM: usize = 1 << 20;
@@ -181,9 +258,13 @@ impl RedisStore {
     pub fn open(spec: &ConnectionSpec, options: &QueueOptions) -> Result<Self> {
         let lease = Lease::acquire(spec)?;
         let keys = QueueKeys::new(&options.prefix, &options.name);
+        let reader_id = uuid::Uuid::new_v4().simple().to_string();
         Ok(Self {
             inner: Arc::new(Inner {
-                wake_key: keys.wake(&uuid::Uuid::new_v4().simple().to_string()),
+                wake_key: keys.wake(&reader_id),
+                wake_events_key: keys.wake_events(&reader_id),
+                waited_for_work: AtomicBool::new(false),
+                read_events: AtomicBool::new(false),
                 keys,
                 link: lease.link().clone(),
                 lease: Mutex::new(Some(lease)),
@@ -487,6 +568,7 @@ impl Store for RedisStore {
     }
 
     async fn wait_for_work(&self, timeout: Duration) -> Result<()> {
+        self.inner.waited_for_work.store(true, Ordering::Relaxed);
         let link = self.blocking_link().await?;
         let Conn {
             generation,
@@ -511,18 +593,95 @@ impl Store for RedisStore {
     }
 
     async fn stop_waiting(&self) {
-        if self.inner.blocking.get().is_none() || self.is_closed() {
+        if self.is_closed() {
             return;
         }
-        // Set the key only this store's wait listens on; it expires by itself when no
-        // wait takes it.
+        // Set the keys only this store's waits listen on; they expire by themselves
+        // when no wait takes them.
         let mut wake = redis::pipe();
-        wake.cmd("ZADD")
-            .arg(&self.inner.wake_key)
-            .arg(0)
-            .arg("stop");
-        wake.cmd("PEXPIRE").arg(&self.inner.wake_key).arg(1000);
-        let _ = self.pipeline::<Value>(&wake).await;
+        let mut any = false;
+        if self.inner.waited_for_work.load(Ordering::Relaxed) {
+            any = true;
+            wake.cmd("ZADD")
+                .arg(&self.inner.wake_key)
+                .arg(0)
+                .arg("stop");
+            wake.cmd("PEXPIRE").arg(&self.inner.wake_key).arg(1000);
+        }
+        if self.inner.read_events.load(Ordering::Relaxed) {
+            any = true;
+            wake.cmd("XADD")
+                .arg(&self.inner.wake_events_key)
+                .arg("*")
+                .arg("stop")
+                .arg("1");
+            wake.cmd("PEXPIRE")
+                .arg(&self.inner.wake_events_key)
+                .arg(1000);
+        }
+        if any {
+            let _ = self.pipeline::<Value>(&wake).await;
+        }
+    }
+
+    async fn last_event_id(&self) -> Result<String> {
+        let newest: Value = self
+            .query(
+                redis::cmd("XREVRANGE")
+                    .arg(self.keys().events())
+                    .arg("+")
+                    .arg("-")
+                    .arg("COUNT")
+                    .arg(1),
+            )
+            .await?;
+        Ok(stream_entries(newest)?
+            .into_iter()
+            .next()
+            .map_or_else(|| "0-0".to_string(), |entry| entry.id))
+    }
+
+    async fn read_events(
+        &self,
+        after: &str,
+        block: Duration,
+        count: usize,
+    ) -> Result<Vec<EventEntry>> {
+        self.inner.read_events.store(true, Ordering::Relaxed);
+        let link = self.blocking_link().await?;
+        let Conn {
+            generation,
+            mut conn,
+        } = link.conn().await?;
+        let events = self.keys().events();
+        // Blocks on the events and on this reader's own wake stream (new entries only),
+        // which closing sets.
+        let cmd = redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(count)
+            .arg("BLOCK")
+            .arg(block.as_millis().max(1) as u64)
+            .arg("STREAMS")
+            .arg(&events)
+            .arg(&self.inner.wake_events_key)
+            .arg(after)
+            .arg("$")
+            .to_owned();
+        let reply: Value = bounded(
+            link,
+            generation,
+            Call::Plain,
+            block + link.command_timeout(),
+            cmd.query_async(&mut conn),
+        )
+        .await?;
+        let mut entries = Vec::new();
+        for (stream, stream_reply) in streams_of(reply)? {
+            if stream == events {
+                entries.extend(stream_entries(stream_reply)?);
+            }
+        }
+        Ok(entries)
     }
 
     async fn ping(&self) -> Result<()> {

@@ -13,7 +13,7 @@ use super::*;
 use crate::error::Result;
 use crate::events::FinishedStatus;
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
-use crate::store::{CycleRequest, CycleResult, FinishKind, StalledReport};
+use crate::store::{CycleRequest, CycleResult, EventEntry, FinishKind, StalledReport};
 
 /// What the memory store holds and saw.
 #[derive(Default)]
@@ -138,6 +138,15 @@ impl Store for MemoryStore {
 
     async fn stop_waiting(&self) {
         self.work.notify_waiters();
+    }
+
+    async fn last_event_id(&self) -> Result<String> {
+        Ok("0-0".into())
+    }
+
+    async fn read_events(&self, _: &str, block: Duration, _: usize) -> Result<Vec<EventEntry>> {
+        tokio::time::sleep(block).await;
+        Ok(vec![])
     }
 
     async fn ping(&self) -> Result<()> {

@@ -1,0 +1,97 @@
+//! `NativeQueueEvents`: a reader of a queue's event stream, as lib/queue-events.js
+//! drives it.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use napi::bindgen_prelude::within_runtime_if_available;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, Result, Status};
+use napi_derive::napi;
+
+use ferroq_core::options::EventsOptions;
+use ferroq_core::queue_events::{EventsDelivery, EventsReader, EventsSink};
+use ferroq_core::redis_store::RedisStore;
+
+use crate::errors::{parse_json, throw};
+use crate::queue::NativeQueue;
+
+type OnDelivery = ThreadsafeFunction<String, (), String, Status, false>;
+
+/// Delivers to the JavaScript `QueueEvents`, one JSON string per crossing.
+struct JsEventsSink {
+    on_delivery: OnDelivery,
+}
+
+impl EventsSink for JsEventsSink {
+    fn deliver(&self, delivery: EventsDelivery) {
+        self.on_delivery
+            .call(delivery.to_json(), ThreadsafeFunctionCallMode::NonBlocking);
+    }
+}
+
+/// A queue's event reader. It holds the JavaScript callback (which keeps the process
+/// alive) only from `run()` until it closes.
+#[napi]
+pub struct NativeQueueEvents {
+    store: RedisStore,
+    options: EventsOptions,
+    callback: Mutex<Option<OnDelivery>>,
+    reader: Mutex<Option<EventsReader>>,
+}
+
+#[napi]
+impl NativeQueueEvents {
+    #[napi(
+        constructor,
+        ts_args_type = "queue: NativeQueue, options: string, onDelivery: (delivery: string) => void"
+    )]
+    pub fn new(
+        env: Env,
+        queue: &NativeQueue,
+        options: String,
+        on_delivery: OnDelivery,
+    ) -> Result<Self> {
+        let options = parse_json("opts", &options)
+            .and_then(|options| EventsOptions::from_json(&options))
+            .map_err(|err| throw(&env, err))?;
+        Ok(Self {
+            store: queue.queue.store().clone(),
+            options,
+            callback: Mutex::new(Some(on_delivery)),
+            reader: Mutex::new(None),
+        })
+    }
+
+    /// Starts reading; returns false when it ran already.
+    #[napi]
+    pub fn run(&self) -> bool {
+        let Some(on_delivery) = self.callback.lock().ok().and_then(|mut c| c.take()) else {
+            return false;
+        };
+        let reader = within_runtime_if_available(|| {
+            EventsReader::spawn(
+                self.store.clone(),
+                self.options.last_event_id.clone(),
+                Duration::from_millis(self.options.blocking_timeout),
+                JsEventsSink { on_delivery },
+            )
+        });
+        if let Ok(mut slot) = self.reader.lock() {
+            *slot = Some(reader);
+        }
+        true
+    }
+
+    /// Stops reading (resolves once the reader ended) and lets go of the callback.
+    #[napi]
+    pub async fn close(&self) {
+        let reader = self.reader.lock().ok().and_then(|mut r| r.take());
+        if let Some(reader) = reader {
+            reader.close().await;
+        }
+        if let Ok(mut callback) = self.callback.lock() {
+            callback.take();
+        }
+    }
+}
