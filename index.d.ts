@@ -272,6 +272,10 @@ export interface QueueListener<DataType = any, ResultType = any, NameType extend
    * BullMQ passes it at run time; BullMQ's types call it `jobId: string`, so both fit).
    */
   progress: (job: any, progress: JobProgress) => void;
+  /** This Queue paused the queue. */
+  paused: () => void;
+  /** This Queue resumed the queue. */
+  resumed: () => void;
   error: (err: Error) => void;
 }
 
@@ -340,6 +344,12 @@ export declare class Queue<
   getFailed(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
   /** A job's log lines start..end (inclusive) and their count. */
   getJobLogs(jobId: string, start?: number, end?: number, asc?: boolean): Promise<JobLogs>;
+  /** Pauses the queue for every worker of every process (running jobs finish); its waiting jobs count as `paused`. */
+  pause(): Promise<void>;
+  /** Resumes a paused queue. */
+  resume(): Promise<void>;
+  /** True while the queue is paused. */
+  isPaused(): Promise<boolean>;
   /** Lets adds already made finish, then closes the queue's Redis connection (a shared one once no other queue or worker of this process uses it). */
   close(): Promise<void>;
 

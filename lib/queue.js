@@ -246,6 +246,29 @@ class Queue extends EventEmitter {
   /** Failed jobs, newest first. */
   async getFailed(start = 0, end = -1) { return this.getJobs(['failed'], start, end, false); }
 
+  /**
+   * Pauses the queue for every worker of every process: none takes new jobs, the
+   * running ones finish. Its waiting jobs count as `paused` meanwhile.
+   */
+  async pause() {
+    this._live();
+    await native(this._ops.setPaused(true));
+    this.emit('paused');
+  }
+
+  /** Resumes a paused queue: workers take jobs again. */
+  async resume() {
+    this._live();
+    await native(this._ops.setPaused(false));
+    this.emit('resumed');
+  }
+
+  /** True while the queue is paused. */
+  async isPaused() {
+    this._live();
+    return native(this._ops.isPaused());
+  }
+
   /** A job's log lines `start..end` (inclusive) and their total count. */
   async getJobLogs(jobId, start = 0, end = -1, asc = true) {
     this._live();

@@ -125,6 +125,18 @@ impl NativeQueue {
         self.queue.store().close().await;
     }
 
+    /// Pauses (`true`) or resumes the queue for every worker; resolves to whether
+    /// it changed.
+    #[napi]
+    pub async fn set_paused(&self, paused: bool) -> Result<Answer<bool>> {
+        answer(self.queue.store().set_paused(paused).await)
+    }
+
+    #[napi]
+    pub async fn is_paused(&self) -> Result<Answer<bool>> {
+        answer(self.queue.store().is_paused().await)
+    }
+
     /// Resolves once Redis answers.
     #[napi]
     pub async fn ping(&self) -> Result<Answer<()>> {

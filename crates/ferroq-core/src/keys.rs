@@ -17,6 +17,7 @@
 //! | `<p>:{q}:stalled-check` | string | gate: one stalled pass per interval across workers |
 //! | `<p>:{q}:wake:<id>` | zset | wakes the blocking wait of one worker (set when it closes) |
 //! | `<p>:{q}:wake-events:<id>` | stream | wakes the blocking read of one `QueueEvents` (set when it closes) |
+//! | `<p>:{q}:meta` | hash | queue-wide settings: `paused` (set while the queue is paused) |
 //! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
 //! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
 //! | `<p>:{q}:logs:<id>` | list | the job's log lines |
@@ -91,9 +92,12 @@ impl QueueKeys {
     pub fn events(&self) -> String {
         self.key("events")
     }
+    pub fn meta(&self) -> String {
+        self.key("meta")
+    }
     /// The queue's standard keys, in the order lib.lua names them: every script that
     /// moves jobs takes these as its KEYS.
-    pub fn standard(&self) -> [String; 12] {
+    pub fn standard(&self) -> [String; 13] {
         [
             self.wait(),
             self.prioritized(),
@@ -107,6 +111,7 @@ impl QueueKeys {
             self.id(),
             self.stalled_check(),
             self.events(),
+            self.meta(),
         ]
     }
 

@@ -92,6 +92,8 @@ pub struct CycleResult {
     pub jobs: Vec<ActiveJob>,
     /// Due time (ms) of the earliest delayed job, when the call took fewer jobs than asked.
     pub next_delayed: Option<u64>,
+    /// The queue is paused: no job was taken.
+    pub paused: bool,
 }
 
 #[derive(Debug, Default)]
@@ -178,7 +180,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         ids: &[String],
     ) -> impl Future<Output = Result<Vec<Option<JobRecord>>>> + Send;
     fn get_state(&self, id: &str) -> impl Future<Output = Result<JobState>> + Send;
+    /// Jobs per state; while the queue is paused, its waiting jobs count as `paused`.
     fn counts(&self, states: &[JobState]) -> impl Future<Output = Result<Vec<u64>>> + Send;
+
+    /// Pauses (no worker anywhere takes jobs; running ones finish) or resumes the
+    /// queue; returns whether it changed (its `paused`/`resumed` event is appended).
+    fn set_paused(&self, paused: bool) -> impl Future<Output = Result<bool>> + Send;
+
+    fn is_paused(&self) -> impl Future<Output = Result<bool>> + Send;
     /// Ids in one state, newest first unless `asc`; `start`/`end` inclusive, negative from the end.
     fn job_ids(
         &self,

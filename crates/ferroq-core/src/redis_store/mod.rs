@@ -33,6 +33,7 @@ struct Scripts {
     cycle: redis::Script,
     stalled: redis::Script,
     release: redis::Script,
+    pause: redis::Script,
     extend_locks: redis::Script,
     update_progress: redis::Script,
     add_log: redis::Script,
@@ -48,6 +49,7 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     cycle: queue_script(include_str!("lua/cycle.lua")),
     stalled: queue_script(include_str!("lua/stalled.lua")),
     release: queue_script(include_str!("lua/release.lua")),
+    pause: queue_script(include_str!("lua/pause.lua")),
     extend_locks: redis::Script::new(include_str!("lua/extend_locks.lua")),
     update_progress: redis::Script::new(include_str!("lua/update_progress.lua")),
     add_log: redis::Script::new(include_str!("lua/add_log.lua")),
@@ -514,9 +516,11 @@ impl Store for RedisStore {
         let mut reply = reply.into_iter();
         let flags: Vec<i64> = parse(reply.next().unwrap_or(Value::Nil))?;
         let next_delayed: i64 = parse(reply.next().unwrap_or(Value::Int(-1)))?;
+        let paused: i64 = parse(reply.next().unwrap_or(Value::Int(0)))?;
         Ok(CycleResult {
             finished_ok: flags.into_iter().map(|f| f == 1).collect(),
             next_delayed: u64::try_from(next_delayed).ok(),
+            paused: paused == 1,
             jobs: read_jobs(reply, &request.token, now)?,
         })
     }
@@ -725,22 +729,44 @@ impl Store for RedisStore {
     async fn counts(&self, states: &[JobState]) -> Result<Vec<u64>> {
         let keys = self.keys();
         let mut pipe = redis::pipe();
+        // While the queue is paused its waiting jobs count as `paused` (BullMQ's).
+        pipe.cmd("HEXISTS").arg(keys.meta()).arg("paused");
         for state in states {
             match state {
-                JobState::Waiting => pipe.cmd("LLEN").arg(keys.wait()),
+                JobState::Waiting | JobState::Paused => pipe.cmd("LLEN").arg(keys.wait()),
                 JobState::Active => pipe.cmd("ZCARD").arg(keys.active()),
                 JobState::Completed => pipe.cmd("ZCARD").arg(keys.completed()),
                 JobState::Failed => pipe.cmd("ZCARD").arg(keys.failed()),
                 JobState::Delayed => pipe.cmd("ZCARD").arg(keys.delayed()),
                 JobState::Prioritized => pipe.cmd("ZCARD").arg(keys.prioritized()),
-                // No queue-wide pause yet, and no parent/child flows: nothing is in these.
-                JobState::Paused | JobState::WaitingChildren | JobState::Unknown => {
-                    pipe.cmd("ECHO").arg(0)
-                }
+                // No parent/child flows yet: nothing is in these.
+                JobState::WaitingChildren | JobState::Unknown => pipe.cmd("ECHO").arg(0),
             };
         }
-        let counts: Vec<u64> = self.pipeline(&pipe).await?;
+        let mut counts: Vec<u64> = self.pipeline(&pipe).await?;
+        let paused = counts.remove(0) == 1;
+        for (state, count) in states.iter().zip(counts.iter_mut()) {
+            let hidden = match state {
+                JobState::Waiting => paused,
+                JobState::Paused => !paused,
+                _ => false,
+            };
+            if hidden {
+                *count = 0;
+            }
+        }
         Ok(counts)
+    }
+
+    async fn set_paused(&self, paused: bool) -> Result<bool> {
+        let mut inv = self.invoke(&SCRIPTS.pause);
+        inv.arg(if paused { "1" } else { "0" });
+        Ok(self.run::<i64>(Call::Write, &inv).await? == 1)
+    }
+
+    async fn is_paused(&self) -> Result<bool> {
+        self.query(redis::cmd("HEXISTS").arg(self.keys().meta()).arg("paused"))
+            .await
     }
 
     async fn job_ids(
@@ -751,6 +777,21 @@ impl Store for RedisStore {
         asc: bool,
     ) -> Result<Vec<String>> {
         let keys = self.keys();
+        // While the queue is paused its waiting jobs are `paused` ones (BullMQ's).
+        let state = match state {
+            JobState::Waiting | JobState::Paused => {
+                let listed = if self.is_paused().await? {
+                    JobState::Paused
+                } else {
+                    JobState::Waiting
+                };
+                if listed != state {
+                    return Ok(Vec::new());
+                }
+                JobState::Waiting
+            }
+            other => other,
+        };
         let cmd = match state {
             // The wait list holds the newest job on the left: "asc" (oldest first) reads
             // it from the right, so the range is mirrored and the result reversed.

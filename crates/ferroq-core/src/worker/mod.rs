@@ -344,7 +344,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         if got < asked || asked == 0 {
             self.wakeups.set_next_delayed(result.next_delayed);
         }
-        if self.wakeups.after_fetch(asked, got) && self.phase.takes_jobs() {
+        if self.wakeups.after_fetch(asked, got, result.paused) && self.phase.takes_jobs() {
             delivery.events.push(WorkerEvent::Drained);
         }
         self.deliver(delivery);

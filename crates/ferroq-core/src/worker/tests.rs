@@ -164,6 +164,12 @@ impl Store for MemoryStore {
     async fn counts(&self, states: &[JobState]) -> Result<Vec<u64>> {
         Ok(vec![0; states.len()])
     }
+    async fn set_paused(&self, _: bool) -> Result<bool> {
+        Ok(false)
+    }
+    async fn is_paused(&self) -> Result<bool> {
+        Ok(false)
+    }
     async fn job_ids(&self, _: JobState, _: i64, _: i64, _: bool) -> Result<Vec<String>> {
         Ok(vec![])
     }

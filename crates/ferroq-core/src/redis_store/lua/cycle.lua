@@ -17,7 +17,8 @@
   then lock tokens to reclaim: their number, then the tokens. Jobs still locked with
   one (an earlier call of this worker ran, but its answer was lost) go back to
   waiting, first in line, before the fetch.
-  Returns {finishedFlags, nextDelayed, id, values, id, values, …}
+  Takes no jobs while the queue is paused.
+  Returns {finishedFlags, nextDelayed, paused, id, values, id, values, …}
     finishedFlags: 1 per finished job, 0 where the token did not hold the lock (the
                    job was recovered as stalled: nothing is written for it). A job
                    this token already finished (a call whose answer was lost, sent
@@ -25,6 +26,7 @@
                    it, or, for a finish that removes the job, the job is gone.
     nextDelayed:   due time of the earliest delayed job, or -1; only looked up when
                    fewer jobs were taken than asked
+    paused:        1 when the queue is paused (then no job was taken), else 0
     values:        the job's values of the named fields (HMGET; nil where unset)
 ]]
 local now = tonumber(ARGV[4])
@@ -122,7 +124,11 @@ promote_due(line, nowText)
 -- A call that takes no jobs passes the ones it made ready on to an idle worker.
 flush_line(line, fetchCount == 0)
 
-local result = {flags, -1}
+local result = {flags, -1, 0}
+if fetchCount > 0 and is_paused() then
+  result[3] = 1
+  fetchCount = 0
+end
 local taken = take_jobs(result, fetchCount, passOn, token,
   string.format('%d', now + lockDuration), nowText, jobFields, atsAt)
 if taken < fetchCount or fetchCount == 0 then

@@ -18,7 +18,7 @@ local rcall = redis.call
 local Q = {
   wait = KEYS[1], prioritized = KEYS[2], priorityCounter = KEYS[3], delayed = KEYS[4],
   active = KEYS[5], locks = KEYS[6], marker = KEYS[7], completed = KEYS[8],
-  failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11], events = KEYS[12],
+  failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11], events = KEYS[12], meta = KEYS[13],
   jobPrefix = ARGV[1], logsPrefix = ARGV[2], eventsMaxLen = ARGV[3],
 }
 
@@ -41,6 +41,11 @@ local function emit(name, ...)
   if Q.eventsMaxLen ~= '0' then
     rcall('XADD', Q.events, 'MAXLEN', '~', Q.eventsMaxLen, '*', 'event', name, ...)
   end
+end
+
+-- True while the queue is paused: no worker takes jobs.
+local function is_paused()
+  return rcall('HEXISTS', Q.meta, 'paused') == 1
 end
 
 -- Wakes one idle worker blocked on the marker (BZPOPMIN).
