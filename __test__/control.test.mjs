@@ -85,3 +85,112 @@ test('running jobs finish while the queue is paused', async () => {
   await queue.resume();
   await worker.close();
 });
+
+test('remove: queue.remove and job.remove take a job out of any state; a job a worker runs cannot be removed', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const events = track(new QueueEvents(name, { connection: redis.url }));
+  const removedEvents = [];
+  events.on('removed', (args) => removedEvents.push(args));
+  await events.waitUntilReady();
+  const waiting = await queue.add('w', {});
+  const delayed = await queue.add('d', {}, { delay: 60_000 });
+  const prioritized = await queue.add('p', {}, { priority: 3 });
+  assert.equal(await queue.remove(waiting.id), 1);
+  await delayed.remove();
+  assert.equal(await queue.remove(prioritized.id), 1);
+  assert.equal(await queue.remove('nope'), 0);
+  await assert.rejects(delayed.remove(), (err) => err.code === 'ERR_JOB_NOT_FOUND');
+  assert.equal(await queue.getJob(waiting.id), undefined);
+  assert.deepEqual(await queue.getJobCounts('waiting', 'delayed', 'prioritized'), { waiting: 0, delayed: 0, prioritized: 0 });
+
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const worker = track(new Worker(name, async () => { await gate; return 'kept'; }, { connection: redis.url }));
+  const running = await queue.add('r', {});
+  await waitFor(async () => (await queue.getJobState(running.id)) === 'active', { what: 'active' });
+  await assert.rejects(running.remove(), (err) => err.code === 'ERR_JOB_LOCKED');
+  await assert.rejects(queue.remove(running.id), (err) => err.code === 'ERR_JOB_LOCKED');
+  release();
+  await waitFor(async () => (await queue.getJobState(running.id)) === 'completed', { what: 'the locked job completes untouched' });
+  await worker.close();
+  await waitFor(() => removedEvents.length === 3, { what: 'three removed events' });
+  assert.deepEqual(removedEvents.map((e) => e.prev).sort(), ['delayed', 'prioritized', 'waiting']);
+});
+
+test('drain removes the jobs waiting to run (delayed ones on request); clean removes old jobs of one state', async () => {
+  const queue = track(new Queue(fresh(), { connection: redis.url }));
+  await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {}, opts: { priority: 1 } }]);
+  await queue.add('later', {}, { delay: 60_000 });
+  await queue.drain();
+  assert.deepEqual(await queue.getJobCounts('waiting', 'prioritized', 'delayed'), { waiting: 0, prioritized: 0, delayed: 1 });
+  await queue.drain(true);
+  assert.equal(await queue.count(), 0);
+
+  const name = fresh();
+  const q = track(new Queue(name, { connection: redis.url }));
+  const worker = track(new Worker(name, async (job) => { if (job.name === 'bad') throw new Error('x'); }, { connection: redis.url }));
+  await q.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: i < 3 ? 'good' : 'bad', data: {} })));
+  await waitFor(async () => (await q.getJobCounts('completed', 'failed')).failed === 2, { what: 'done' });
+  await worker.close();
+  assert.deepEqual(await q.clean(60_000, 0, 'completed'), [], 'nothing older than a minute');
+  const cleanedEvents = [];
+  q.on('cleaned', (ids, type) => cleanedEvents.push([ids.length, type]));
+  await new Promise((r) => setTimeout(r, 20));
+  const two = await q.clean(0, 2, 'completed');
+  assert.equal(two.length, 2);
+  assert.equal((await q.getJobCounts('completed')).completed, 1);
+  assert.equal((await q.clean(0, 0, 'failed')).length, 2);
+  assert.equal(await q.getJob(two[0]), undefined);
+  assert.deepEqual(cleanedEvents, [[2, 'completed'], [2, 'failed']]);
+  await assert.rejects(q.clean(0, 0, 'finished'), (err) => err.code === 'ERR_INVALID_OPTION' && /type/.test(err.message));
+  await assert.rejects(q.clean(-1, 0), (err) => err.code === 'ERR_INVALID_OPTION' && /grace/.test(err.message));
+});
+
+test('retryJobs, job.retry, promoteJobs and job.promote move jobs back to run; wrong states are typed errors', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  let fail = true;
+  const worker = track(new Worker(name, async () => { if (fail) throw new Error('not yet'); return 'ok'; }, { connection: redis.url, concurrency: 5 }));
+  await queue.addBulk(Array.from({ length: 4 }, () => ({ name: 'f', data: {} })));
+  await waitFor(async () => (await queue.getJobCounts('failed')).failed === 4, { what: '4 failed' });
+  const [first] = await queue.getFailed();
+  await assert.rejects(first.retry('completed'), (err) => err.code === 'ERR_JOB_STATE');
+  fail = false;
+  await first.retry();
+  await waitFor(async () => (await queue.getJobState(first.id)) === 'completed', { what: 'retried job completes' });
+  await assert.rejects(first.retry(), (err) => err.code === 'ERR_JOB_STATE', 'a completed job is not failed');
+  await queue.retryJobs({ count: 1 });
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 4, { what: 'all retried and completed' });
+  assert.equal((await queue.getJob(first.id)).attemptsMade, 2, 'attempts keep counting');
+
+  const later = await queue.add('later', {}, { delay: 60_000 });
+  await queue.add('later2', {}, { delay: 60_000 });
+  await assert.rejects(first.promote(), (err) => err.code === 'ERR_JOB_STATE' && /delayed/.test(err.message));
+  await later.promote();
+  await waitFor(async () => (await queue.getJobState(later.id)) === 'completed', { what: 'promoted job runs now' });
+  await queue.promoteJobs();
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 6, { what: 'all promoted ran' });
+  await worker.close();
+});
+
+test('job.updateData replaces the data; obliterate refuses while jobs are active unless forced, then leaves no key', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const job = await queue.add('u', { v: 1 });
+  await job.updateData({ v: 2 });
+  assert.deepEqual((await queue.getJob(job.id)).data, { v: 2 });
+  assert.deepEqual(job.data, { v: 2 });
+
+  const worker = track(new Worker(name, async () => new Promise(() => {}), { connection: redis.url }));
+  await waitFor(async () => (await queue.getJobCounts('active')).active === 1, { what: 'one active' });
+  await queue.addBulk(Array.from({ length: 2500 }, () => ({ name: 'x', data: {} })));
+  await assert.rejects(queue.obliterate(), (err) => err.code === 'ERR_ACTIVE_JOBS');
+  assert.equal((await queue.getJobCounts('waiting')).waiting, 2500, 'nothing changed');
+  await queue.obliterate({ force: true, count: 1000 });
+  await worker.close(true);
+  assert.equal(await queue.count(), 0);
+  const keys = ['wait', 'prioritized', 'pc', 'delayed', 'active', 'locks', 'marker', 'completed', 'failed',
+    'id', 'stalled-check', 'events', 'meta', `job:${job.id}`, 'job:2', 'job:2501'].map((k) => `ferroq:{${name}}:${k}`);
+  assert.equal(await redis.simple(`EXISTS ${keys.join(' ')}`), ':0', 'no key of the queue is left');
+});

@@ -1,7 +1,7 @@
 'use strict';
 // A job as BullMQ's `Job`: a snapshot of the stored job plus methods that act on it.
 const { errorFor, native, readOption } = require('./errors');
-const { toJson } = require('./serialize');
+const { toJson, optionJson, optionsJson } = require('./serialize');
 
 class Job {
   /**
@@ -49,6 +49,32 @@ class Job {
   async log(row) {
     const line = readOption('row', () => String(row));
     return native(this._ops.addLog(String(this.id), line));
+  }
+
+  /** Removes the job; a job a worker runs cannot be removed (ERR_JOB_LOCKED). */
+  async remove(_opts) {
+    await native(this._ops.removeJob(String(this.id)));
+  }
+
+  /** Moves a failed (or, with `state`, completed) job back to waiting; `{ resetAttemptsMade }` counts its attempts anew. */
+  async retry(state = 'failed', opts) {
+    await native(this._ops.retryJob(String(this.id), optionJson(state), optionsJson('opts', opts)));
+    this.failedReason = undefined;
+    this.finishedOn = undefined;
+    this.processedOn = undefined;
+    this.returnvalue = null;
+  }
+
+  /** Makes a delayed job wait to run now (ERR_JOB_STATE when it is not delayed). */
+  async promote() {
+    await native(this._ops.promote(String(this.id), '{}'));
+    this.delay = 0;
+  }
+
+  /** Replaces the job's data. */
+  async updateData(data) {
+    await native(this._ops.updateData(String(this.id), toJson('data', data, '{}')));
+    this.data = data;
   }
 
   /** The job's current state, or 'unknown' when it no longer exists. */

@@ -5,7 +5,7 @@ const { NativeQueue } = require('./native');
 const { connectionJson } = require('./connection');
 const { ClosedError, InvalidOptionError, errorFor, native, nativeSync, readOption } = require('./errors');
 const { Job } = require('./job');
-const { toJson, optionsJson } = require('./serialize');
+const { toJson, optionsJson, optionJson } = require('./serialize');
 
 /** Every state getJobCounts() reports when no type is named: BullMQ's, and `paused`. */
 const ALL_TYPES = ['active', 'completed', 'delayed', 'failed', 'paused', 'prioritized', 'waiting', 'waiting-children'];
@@ -267,6 +267,50 @@ class Queue extends EventEmitter {
   async isPaused() {
     this._live();
     return native(this._ops.isPaused());
+  }
+
+  /** Removes a job, whatever its state; resolves to 1, or 0 when there is none. A job a worker runs cannot be removed (ERR_JOB_LOCKED). */
+  async remove(jobId, _opts) {
+    this._live();
+    try {
+      await native(this._ops.removeJob(String(jobId)));
+      return 1;
+    } catch (err) {
+      if (err.code === 'ERR_JOB_NOT_FOUND') return 0;
+      throw err;
+    }
+  }
+
+  /** Removes the jobs waiting to run (waiting, prioritized, paused; delayed too with `delayed`). Active and finished jobs stay. */
+  async drain(delayed = false) {
+    this._live();
+    await native(this._ops.drain(Boolean(delayed)));
+  }
+
+  /** Removes up to `limit` (0: all) jobs of `type` older than `grace` ms; resolves to their ids. */
+  async clean(grace, limit, type = 'completed') {
+    this._live();
+    const ids = await native(this._ops.clean(optionJson(grace), optionJson(limit), optionJson(type)));
+    this.emit('cleaned', ids, type);
+    return ids;
+  }
+
+  /** Removes the queue and all its jobs; refuses while jobs are active unless `force` (ERR_ACTIVE_JOBS). */
+  async obliterate(opts) {
+    this._live();
+    await native(this._ops.obliterate(optionsJson('opts', opts)));
+  }
+
+  /** Moves failed (or `state: 'completed'`) jobs finished before `timestamp` back to waiting, `count` a step. */
+  async retryJobs(opts) {
+    this._live();
+    await native(this._ops.retryJobs(optionsJson('opts', opts)));
+  }
+
+  /** Makes every delayed job wait to run now, `count` a step. */
+  async promoteJobs(opts) {
+    this._live();
+    await native(this._ops.promote(null, optionsJson('opts', opts)));
   }
 
   /** A job's log lines `start..end` (inclusive) and their total count. */

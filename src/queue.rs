@@ -6,10 +6,11 @@ use napi_derive::napi;
 
 use ferroq_core::connection::ConnectionSpec;
 use ferroq_core::job::JobState;
-use ferroq_core::options::QueueOptions;
+use ferroq_core::options::{operations, QueueOptions};
 use ferroq_core::queue::{check_payload, prepare_job, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
 use ferroq_core::store::Store;
+use ferroq_core::time::now_ms;
 
 use crate::errors::{answer, parse_json, throw, Answer, ErrorData};
 
@@ -135,6 +136,97 @@ impl NativeQueue {
     #[napi]
     pub async fn is_paused(&self) -> Result<Answer<bool>> {
         answer(self.queue.store().is_paused().await)
+    }
+
+    /// Removes a job unless a worker holds it (ERR_JOB_LOCKED); ERR_JOB_NOT_FOUND
+    /// when there is none.
+    #[napi]
+    pub async fn remove_job(&self, id: String) -> Result<Answer<()>> {
+        answer(self.queue.store().remove_job(&id).await)
+    }
+
+    /// Removes the jobs waiting to run (delayed ones too with `delayed`).
+    #[napi]
+    pub async fn drain(&self, delayed: bool) -> Result<Answer<f64>> {
+        answer(self.queue.store().drain(delayed).await.map(|n| n as f64))
+    }
+
+    /// `clean(grace, limit, type)`, each argument JSON; resolves to the ids removed.
+    #[napi]
+    pub async fn clean(
+        &self,
+        grace: String,
+        limit: String,
+        kind: String,
+    ) -> Result<Answer<Vec<String>>> {
+        let cleaned = async {
+            let (state, grace, limit) = operations::clean(
+                &parse_json("grace", &grace)?,
+                &parse_json("limit", &limit)?,
+                &parse_json("type", &kind)?,
+            )?;
+            let before = now_ms().saturating_sub(grace);
+            self.queue.store().clean(state, before, limit).await
+        };
+        answer(cleaned.await)
+    }
+
+    /// `obliterate({ force, count })`, options JSON.
+    #[napi]
+    pub async fn obliterate(&self, opts: String) -> Result<Answer<()>> {
+        let done = async {
+            let (force, count) = operations::obliterate(&parse_json("opts", &opts)?)?;
+            self.queue.store().obliterate(force, count).await
+        };
+        answer(done.await)
+    }
+
+    /// `retryJobs({ state, count, timestamp })`, options JSON.
+    #[napi]
+    pub async fn retry_jobs(&self, opts: String) -> Result<Answer<f64>> {
+        let moved = async {
+            let (state, count, before) = operations::retry_jobs(&parse_json("opts", &opts)?)?;
+            self.queue
+                .store()
+                .retry(state, None, false, count, before)
+                .await
+        };
+        answer(moved.await.map(|n| n as f64))
+    }
+
+    /// `job.retry(state, opts)`, both JSON.
+    #[napi]
+    pub async fn retry_job(&self, id: String, state: String, opts: String) -> Result<Answer<()>> {
+        let moved = async {
+            let (state, reset) =
+                operations::retry_job(&parse_json("state", &state)?, &parse_json("opts", &opts)?)?;
+            self.queue
+                .store()
+                .retry(state, Some(&id), reset, 1, 0)
+                .await
+        };
+        answer(moved.await.map(drop))
+    }
+
+    /// `promoteJobs({ count })` (options JSON), or `job.promote()` with an id.
+    #[napi]
+    pub async fn promote(&self, id: Option<String>, opts: String) -> Result<Answer<f64>> {
+        let moved = async {
+            let count = operations::promote_jobs(&parse_json("opts", &opts)?)?;
+            self.queue.store().promote(id.as_deref(), count).await
+        };
+        answer(moved.await.map(|n| n as f64))
+    }
+
+    /// Replaces a job's data (JSON text), within the queue's `maxPayloadBytes`.
+    #[napi]
+    pub async fn update_data(&self, id: String, data: String) -> Result<Answer<()>> {
+        let updated = async {
+            check_payload(&self.options, data.len() as u64)?;
+            parse_json("data", &data)?;
+            self.queue.store().update_data(&id, &data).await
+        };
+        answer(updated.await)
     }
 
     /// Resolves once Redis answers.

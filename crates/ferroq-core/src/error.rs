@@ -37,6 +37,19 @@ pub enum Error {
     /// The job does not exist (never added, or removed).
     #[error("job {0} not found")]
     JobNotFound(String),
+    /// A worker runs the job (it holds its lock): it cannot be changed now.
+    #[error("job {0} is active and locked by a worker: it cannot be changed now")]
+    JobLocked(String),
+    /// The job is not in the state the operation needs; nothing changed.
+    #[error("job {id} is not {needs}: it cannot be {action}")]
+    JobState {
+        id: String,
+        needs: String,
+        action: String,
+    },
+    /// The queue has active jobs and the operation would cut them off.
+    #[error("the queue has active jobs; pass {{ force: true }} to remove them too")]
+    ActiveJobs,
     /// The queue, worker or connection was already closed.
     #[error("{0} is closed")]
     Closed(&'static str),
@@ -65,6 +78,9 @@ impl Error {
             Error::Auth(_) => "ERR_AUTH",
             Error::Redis(_) => "ERR_REDIS",
             Error::JobNotFound(_) => "ERR_JOB_NOT_FOUND",
+            Error::JobLocked(_) => "ERR_JOB_LOCKED",
+            Error::JobState { .. } => "ERR_JOB_STATE",
+            Error::ActiveJobs => "ERR_ACTIVE_JOBS",
             Error::Closed(_) => "ERR_CLOSED",
             Error::Corrupt(_) => "ERR_CORRUPT",
             Error::LockLost(_) => "ERR_LOCK_LOST",

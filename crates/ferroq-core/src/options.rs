@@ -448,6 +448,114 @@ fn is_stream_id(id: &str) -> bool {
     digits(first) && (second.is_none() || digits(second))
 }
 
+/// Arguments of the queue's operations (`clean`, `obliterate`, `retryJobs`,
+/// `promoteJobs`, `job.retry`), checked before anything is sent.
+pub mod operations {
+    use serde_json::Value;
+
+    use super::{get, integer_in, non_negative, rule};
+    use crate::error::Result;
+    use crate::job::JobState;
+
+    /// Jobs moved or removed per step unless `count` says otherwise (BullMQ's 1000).
+    pub const DEFAULT_STEP: u64 = 1000;
+
+    fn map(value: &Value) -> Result<serde_json::Map<String, Value>> {
+        match value {
+            Value::Null => Ok(serde_json::Map::new()),
+            Value::Object(map) => Ok(map.clone()),
+            other => Err(rule("opts", "must be an object", other)),
+        }
+    }
+
+    fn count(map: &serde_json::Map<String, Value>) -> Result<u64> {
+        match get(map, "count") {
+            Some(v) => integer_in("count", v, 1, u64::MAX),
+            None => Ok(DEFAULT_STEP),
+        }
+    }
+
+    /// `clean(grace, limit, type)`: the state, `grace` ms and `limit` (0: all).
+    pub fn clean(grace: &Value, limit: &Value, kind: &Value) -> Result<(JobState, u64, u64)> {
+        let grace = non_negative("grace", grace, "a finite number ≥ 0 (ms)")?;
+        let limit = match limit {
+            Value::Null => 0,
+            v => integer_in("limit", v, 0, u64::MAX)?,
+        };
+        let state = match kind {
+            Value::Null => JobState::Completed,
+            Value::String(kind) => match kind.as_str() {
+                "completed" => JobState::Completed,
+                "failed" => JobState::Failed,
+                "delayed" => JobState::Delayed,
+                "prioritized" => JobState::Prioritized,
+                "active" => JobState::Active,
+                "wait" | "waiting" | "paused" => JobState::Waiting,
+                _ => {
+                    return Err(rule(
+                        "type",
+                        "must be completed, failed, delayed, prioritized, active, wait, waiting or paused",
+                        &Value::String(kind.clone()),
+                    ))
+                }
+            },
+            other => return Err(rule("type", "must be a job state", other)),
+        };
+        Ok((state, grace, limit))
+    }
+
+    /// `obliterate({ force, count })`.
+    pub fn obliterate(value: &Value) -> Result<(bool, u64)> {
+        let map = map(value)?;
+        let force = match get(&map, "force") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => return Err(rule("force", "must be a boolean", other)),
+        };
+        Ok((force, count(&map)?))
+    }
+
+    fn finished_state(value: Option<&Value>) -> Result<JobState> {
+        match value {
+            None => Ok(JobState::Failed),
+            Some(Value::String(s)) if s == "failed" => Ok(JobState::Failed),
+            Some(Value::String(s)) if s == "completed" => Ok(JobState::Completed),
+            Some(other) => Err(rule("state", "must be 'failed' or 'completed'", other)),
+        }
+    }
+
+    /// `retryJobs({ state, count, timestamp })`: the state, the step and the time
+    /// (ms) before which jobs finished (default: any time).
+    pub fn retry_jobs(value: &Value) -> Result<(JobState, u64, u64)> {
+        let map = map(value)?;
+        let before = match get(&map, "timestamp") {
+            Some(v) => non_negative("timestamp", v, "a time in ms since the epoch")?,
+            None => u64::MAX >> 11,
+        };
+        Ok((finished_state(get(&map, "state"))?, count(&map)?, before))
+    }
+
+    /// `job.retry(state, { resetAttemptsMade, resetAttemptsStarted })`.
+    pub fn retry_job(state: &Value, opts: &Value) -> Result<(JobState, bool)> {
+        let state = finished_state(Some(state).filter(|v| !v.is_null()))?;
+        let map = map(opts)?;
+        let flag = |key: &str| match get(&map, key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => Err(rule(key, "must be a boolean", other)),
+        };
+        Ok((
+            state,
+            flag("resetAttemptsMade")? || flag("resetAttemptsStarted")?,
+        ))
+    }
+
+    /// `promoteJobs({ count })`.
+    pub fn promote_jobs(value: &Value) -> Result<u64> {
+        count(&map(value)?)
+    }
+}
+
 /// Most jobs one worker may run at once.
 pub const MAX_CONCURRENCY: u64 = 100_000;
 

@@ -188,6 +188,48 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn set_paused(&self, paused: bool) -> impl Future<Output = Result<bool>> + Send;
 
     fn is_paused(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Removes one job, whatever its state (its `removed` event is appended); fails
+    /// with `JobLocked` while a worker runs it, `JobNotFound` when there is none.
+    fn remove_job(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Removes the jobs waiting to run (waiting and prioritized; delayed too when
+    /// `delayed`); returns how many.
+    fn drain(&self, delayed: bool) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Removes up to `limit` (0: all) jobs in `state` from before `before` (ms; for
+    /// finished jobs, when they finished); never an active job a worker holds.
+    /// Returns their ids.
+    fn clean(
+        &self,
+        state: JobState,
+        before: u64,
+        limit: u64,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
+
+    /// Removes the queue and all its jobs, `count` jobs a step; without `force`
+    /// refuses (`ActiveJobs`) while jobs are active, and changes nothing.
+    fn obliterate(&self, force: bool, count: u64) -> impl Future<Output = Result<()>> + Send;
+
+    /// Moves finished jobs in `state` back to waiting: the job `id`, or all of those
+    /// finished before `before` (ms), `count` a step. `reset`: the attempts counted
+    /// start again from 0. Returns how many moved; one job not in `state` is
+    /// `JobState`, a missing one `JobNotFound`.
+    fn retry(
+        &self,
+        state: JobState,
+        id: Option<&str>,
+        reset: bool,
+        count: u64,
+        before: u64,
+    ) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Makes delayed jobs wait to run now: the job `id`, or all of them, `count` a
+    /// step. Returns how many moved; one job not delayed is `JobState`.
+    fn promote(&self, id: Option<&str>, count: u64) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Replaces a job's data (JSON text).
+    fn update_data(&self, id: &str, data: &str) -> impl Future<Output = Result<()>> + Send;
     /// Ids in one state, newest first unless `asc`; `start`/`end` inclusive, negative from the end.
     fn job_ids(
         &self,

@@ -34,6 +34,13 @@ struct Scripts {
     stalled: redis::Script,
     release: redis::Script,
     pause: redis::Script,
+    remove: redis::Script,
+    drain: redis::Script,
+    clean: redis::Script,
+    obliterate: redis::Script,
+    retry: redis::Script,
+    promote: redis::Script,
+    update_data: redis::Script,
     extend_locks: redis::Script,
     update_progress: redis::Script,
     add_log: redis::Script,
@@ -50,6 +57,13 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     stalled: queue_script(include_str!("lua/stalled.lua")),
     release: queue_script(include_str!("lua/release.lua")),
     pause: queue_script(include_str!("lua/pause.lua")),
+    remove: queue_script(include_str!("lua/remove.lua")),
+    drain: queue_script(include_str!("lua/drain.lua")),
+    clean: queue_script(include_str!("lua/clean.lua")),
+    obliterate: queue_script(include_str!("lua/obliterate.lua")),
+    retry: queue_script(include_str!("lua/retry.lua")),
+    promote: queue_script(include_str!("lua/promote.lua")),
+    update_data: redis::Script::new(include_str!("lua/update_data.lua")),
     extend_locks: redis::Script::new(include_str!("lua/extend_locks.lua")),
     update_progress: redis::Script::new(include_str!("lua/update_progress.lua")),
     add_log: redis::Script::new(include_str!("lua/add_log.lua")),
@@ -762,6 +776,114 @@ impl Store for RedisStore {
         let mut inv = self.invoke(&SCRIPTS.pause);
         inv.arg(if paused { "1" } else { "0" });
         Ok(self.run::<i64>(Call::Write, &inv).await? == 1)
+    }
+
+    async fn remove_job(&self, id: &str) -> Result<()> {
+        let mut inv = self.invoke(&SCRIPTS.remove);
+        inv.arg(id);
+        match self.run::<i64>(Call::Write, &inv).await? {
+            1 => Ok(()),
+            -1 => Err(Error::JobLocked(id.to_string())),
+            _ => Err(Error::JobNotFound(id.to_string())),
+        }
+    }
+
+    async fn drain(&self, delayed: bool) -> Result<u64> {
+        let mut inv = self.invoke(&SCRIPTS.drain);
+        inv.arg(if delayed { "1" } else { "0" });
+        self.run(Call::Write, &inv).await
+    }
+
+    async fn clean(&self, state: JobState, before: u64, limit: u64) -> Result<Vec<String>> {
+        let mut inv = self.invoke(&SCRIPTS.clean);
+        inv.arg(state.as_str()).arg(before).arg(limit);
+        self.run(Call::Write, &inv).await
+    }
+
+    async fn obliterate(&self, force: bool, count: u64) -> Result<()> {
+        loop {
+            let mut inv = self.invoke(&SCRIPTS.obliterate);
+            inv.arg(if force { "1" } else { "0" }).arg(count.max(1));
+            match self.run::<i64>(Call::Write, &inv).await? {
+                -1 => return Err(Error::ActiveJobs),
+                0 => return Ok(()),
+                _ => {}
+            }
+        }
+    }
+
+    async fn retry(
+        &self,
+        state: JobState,
+        id: Option<&str>,
+        reset: bool,
+        count: u64,
+        before: u64,
+    ) -> Result<u64> {
+        let count = count.max(1);
+        let mut moved = 0;
+        loop {
+            let mut inv = self.invoke(&SCRIPTS.retry);
+            inv.arg(state.as_str())
+                .arg(if reset { "1" } else { "0" })
+                .arg(id.unwrap_or(""))
+                .arg(count)
+                .arg(before);
+            let step = self.run::<i64>(Call::Write, &inv).await?;
+            match (id, step) {
+                (Some(id), -1) => {
+                    return Err(Error::JobState {
+                        id: id.to_string(),
+                        needs: state.as_str().to_string(),
+                        action: "retried".into(),
+                    })
+                }
+                (Some(id), 0) => return Err(Error::JobNotFound(id.to_string())),
+                (Some(_), n) => return Ok(n as u64),
+                (None, n) => {
+                    moved += n.max(0) as u64;
+                    if (n as u64) < count {
+                        return Ok(moved);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn promote(&self, id: Option<&str>, count: u64) -> Result<u64> {
+        let count = count.max(1);
+        let mut moved = 0;
+        loop {
+            let mut inv = self.invoke(&SCRIPTS.promote);
+            inv.arg(id.unwrap_or("")).arg(count);
+            let step = self.run::<i64>(Call::Write, &inv).await?;
+            match (id, step) {
+                (Some(id), -1) => {
+                    return Err(Error::JobState {
+                        id: id.to_string(),
+                        needs: "delayed".into(),
+                        action: "promoted".into(),
+                    })
+                }
+                (Some(id), 0) => return Err(Error::JobNotFound(id.to_string())),
+                (Some(_), n) => return Ok(n as u64),
+                (None, n) => {
+                    moved += n.max(0) as u64;
+                    if (n as u64) < count {
+                        return Ok(moved);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn update_data(&self, id: &str, data: &str) -> Result<()> {
+        let mut inv = SCRIPTS.update_data.prepare_invoke();
+        inv.key(self.keys().job(id)).arg(data);
+        match self.run::<i64>(Call::Write, &inv).await? {
+            1 => Ok(()),
+            _ => Err(Error::JobNotFound(id.to_string())),
+        }
     }
 
     async fn is_paused(&self) -> Result<bool> {

@@ -170,6 +170,27 @@ impl Store for MemoryStore {
     async fn is_paused(&self) -> Result<bool> {
         Ok(false)
     }
+    async fn remove_job(&self, _: &str) -> Result<()> {
+        Ok(())
+    }
+    async fn drain(&self, _: bool) -> Result<u64> {
+        Ok(0)
+    }
+    async fn clean(&self, _: JobState, _: u64, _: u64) -> Result<Vec<String>> {
+        Ok(vec![])
+    }
+    async fn obliterate(&self, _: bool, _: u64) -> Result<()> {
+        Ok(())
+    }
+    async fn retry(&self, _: JobState, _: Option<&str>, _: bool, _: u64, _: u64) -> Result<u64> {
+        Ok(0)
+    }
+    async fn promote(&self, _: Option<&str>, _: u64) -> Result<u64> {
+        Ok(0)
+    }
+    async fn update_data(&self, _: &str, _: &str) -> Result<()> {
+        Ok(())
+    }
     async fn job_ids(&self, _: JobState, _: i64, _: i64, _: bool) -> Result<Vec<String>> {
         Ok(vec![])
     }

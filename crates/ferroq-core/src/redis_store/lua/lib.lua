@@ -169,6 +169,35 @@ local function remove_jobs(ids)
   end
 end
 
+-- Takes job `id` out of the line or set its state names (releasing its lock when
+-- active) and deletes it; appends `removed`. Returns its state, or nil when it is gone.
+local function remove_job(id)
+  local state = rcall('HGET', Q.jobPrefix .. id, 'state')
+  if not state then return nil end
+  if state == 'waiting' then
+    rcall('LREM', Q.wait, 1, id)
+  elseif state == 'active' then
+    rcall('ZREM', Q.active, id)
+    rcall('HDEL', Q.locks, id)
+  elseif Q[state] then
+    rcall('ZREM', Q[state], id)
+  end
+  remove_jobs({id})
+  emit('removed', 'jobId', id, 'prev', state)
+  return state
+end
+
+-- Moves finished or delayed jobs back to their waiting line, clearing what their last
+-- attempt left (`resetAttempts`: also the attempts counted). `from` is their state.
+local function requeue(line, ids, from, resetAttempts)
+  for _, id in ipairs(ids) do
+    local jobKey = Q.jobPrefix .. id
+    rcall('HDEL', jobKey, 'finishedOn', 'processedOn', 'failedReason', 'returnvalue', 'ftk')
+    if resetAttempts then rcall('HSET', jobKey, 'atm', '0', 'ats', '0') end
+    place_stored(line, id, jobKey, nil, false, from)
+  end
+end
+
 local function new_finishes()
   return {completed = {}, failed = {}, rules = {}}
 end
