@@ -243,6 +243,17 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   isDelayed(): Promise<boolean>;
   /** True when the job waits in priority order. */
   isPrioritized(): Promise<boolean>;
+  /** Removes the job; a job a worker runs is `ERR_JOB_LOCKED`. */
+  remove(opts?: { removeChildren?: boolean }): Promise<void>;
+  /** Moves a failed (or completed) job back to waiting; `ERR_JOB_STATE` when it is not in that state. */
+  retry(
+    state?: 'completed' | 'failed',
+    opts?: { resetAttemptsMade?: boolean; resetAttemptsStarted?: boolean },
+  ): Promise<void>;
+  /** Makes a delayed job wait to run now; `ERR_JOB_STATE` when it is not delayed. */
+  promote(): Promise<void>;
+  /** Replaces the job's data. */
+  updateData(data: DataType): Promise<void>;
   /**
    * Resolves with the return value once the job completed, or rejects with its failure
    * reason once it failed (also when that happened before the call), learning of it
@@ -265,6 +276,8 @@ type ExtractResult<T, R> = T extends Job<any, infer R2, any> ? R2 : R;
 type ExtractName<T, N extends string> = T extends Job<any, any, infer N2> ? N2 : N;
 
 export interface QueueListener<DataType = any, ResultType = any, NameType extends string = string> {
+  /** This Queue cleaned jobs (`clean`): their ids and the state. */
+  cleaned: (jobs: string[], type: string) => void;
   /** A job was added by this Queue instance. */
   waiting: (job: Job<DataType, ResultType, NameType>) => void;
   /**
@@ -350,6 +363,22 @@ export declare class Queue<
   resume(): Promise<void>;
   /** True while the queue is paused. */
   isPaused(): Promise<boolean>;
+  /** Removes a job, whatever its state: 1, or 0 when there is none; a job a worker runs is `ERR_JOB_LOCKED`. */
+  remove(jobId: string, opts?: { removeChildren?: boolean }): Promise<number>;
+  /** Removes the jobs waiting to run (waiting, prioritized, paused; delayed too with `delayed`). */
+  drain(delayed?: boolean): Promise<void>;
+  /** Removes up to `limit` (0: all) jobs of `type` (default completed) older than `grace` ms; resolves to their ids. */
+  clean(
+    grace: number,
+    limit: number,
+    type?: 'completed' | 'wait' | 'waiting' | 'active' | 'paused' | 'prioritized' | 'delayed' | 'failed',
+  ): Promise<string[]>;
+  /** Removes the queue and all its jobs, `count` a step; refuses while jobs are active unless `force`. */
+  obliterate(opts?: { force?: boolean; count?: number }): Promise<void>;
+  /** Moves failed (or completed) jobs finished before `timestamp` back to waiting, `count` a step. */
+  retryJobs(opts?: { count?: number; state?: 'completed' | 'failed'; timestamp?: number }): Promise<void>;
+  /** Makes every delayed job wait to run now, `count` a step. */
+  promoteJobs(opts?: { count?: number }): Promise<void>;
   /** Lets adds already made finish, then closes the queue's Redis connection (a shared one once no other queue or worker of this process uses it). */
   close(): Promise<void>;
 
@@ -499,5 +528,11 @@ export declare class AuthError extends FerroqError {}
 export declare class RedisError extends FerroqError {}
 /** `ERR_JOB_NOT_FOUND`: the job does not exist. */
 export declare class JobNotFoundError extends FerroqError {}
+/** `ERR_JOB_LOCKED`: a worker runs the job (holds its lock); it cannot be changed now. */
+export declare class JobLockedError extends FerroqError {}
+/** `ERR_JOB_STATE`: the job is not in the state the operation needs. */
+export declare class JobStateError extends FerroqError {}
+/** `ERR_ACTIVE_JOBS`: the queue has active jobs (obliterate without `force`). */
+export declare class ActiveJobsError extends FerroqError {}
 /** `ERR_CLOSED`: the queue or worker is closed. */
 export declare class ClosedError extends FerroqError {}

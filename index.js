@@ -18,4 +18,7 @@ exports.OutcomeUnknownError = errors.OutcomeUnknownError;
 exports.AuthError = errors.AuthError;
 exports.RedisError = errors.RedisError;
 exports.JobNotFoundError = errors.JobNotFoundError;
+exports.JobLockedError = errors.JobLockedError;
+exports.JobStateError = errors.JobStateError;
+exports.ActiveJobsError = errors.ActiveJobsError;
 exports.ClosedError = errors.ClosedError;

@@ -53,6 +53,21 @@ class JobNotFoundError extends FerroqError {
   constructor(message, code = 'ERR_JOB_NOT_FOUND') { super(message, code); }
 }
 
+/** A worker runs the job (holds its lock): it cannot be changed now. */
+class JobLockedError extends FerroqError {
+  constructor(message, code = 'ERR_JOB_LOCKED') { super(message, code); }
+}
+
+/** The job is not in the state the operation needs (promote a job that is not delayed, ...). */
+class JobStateError extends FerroqError {
+  constructor(message, code = 'ERR_JOB_STATE') { super(message, code); }
+}
+
+/** The queue has active jobs and the operation would cut them off (obliterate without force). */
+class ActiveJobsError extends FerroqError {
+  constructor(message, code = 'ERR_ACTIVE_JOBS') { super(message, code); }
+}
+
 /** The queue or worker is closed. */
 class ClosedError extends FerroqError {
   constructor(message, code = 'ERR_CLOSED') { super(message, code); }
@@ -132,6 +147,9 @@ const byCode = {
   ERR_AUTH: AuthError,
   ERR_REDIS: RedisError,
   ERR_JOB_NOT_FOUND: JobNotFoundError,
+  ERR_JOB_LOCKED: JobLockedError,
+  ERR_JOB_STATE: JobStateError,
+  ERR_ACTIVE_JOBS: ActiveJobsError,
   ERR_CLOSED: ClosedError,
 };
 
@@ -173,6 +191,9 @@ module.exports = {
   AuthError,
   RedisError,
   JobNotFoundError,
+  JobLockedError,
+  JobStateError,
+  ActiveJobsError,
   ClosedError,
   UnrecoverableError,
   describeThrown,

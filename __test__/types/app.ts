@@ -109,3 +109,21 @@ export async function listen(): Promise<void> {
   console.log(result.ok);
   await events.close();
 }
+
+export async function operate(): Promise<void> {
+  await queue.pause();
+  const paused: boolean = await queue.isPaused();
+  await queue.resume();
+  const cleaned: string[] = await queue.clean(60_000, 100, 'failed');
+  const removed: number = await queue.remove(cleaned[0] ?? 'none');
+  await queue.drain(true);
+  await queue.retryJobs({ count: 10, state: 'failed' });
+  await queue.promoteJobs({ count: 10 });
+  const job = await queue.add('generate', { userId: 3 });
+  await job.updateData({ userId: 4 });
+  await job.promote().catch(() => undefined);
+  await job.retry('failed').catch(() => undefined);
+  await job.remove();
+  await queue.obliterate({ force: true });
+  console.log(paused, removed);
+}
