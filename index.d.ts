@@ -395,6 +395,10 @@ export declare class Queue<
 }
 
 export interface WorkerListener<DataType = any, ResultType = any, NameType extends string = string> {
+  /** `pause()` took effect. */
+  paused: () => void;
+  /** `resume()` was called. */
+  resumed: () => void;
   /** A job started. */
   active: (job: Job<DataType, ResultType, NameType>, prev: string) => void;
   /** A job completed; its result is stored. */
@@ -436,6 +440,12 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   get concurrency(): number;
   set concurrency(concurrency: number);
   /** Stops: waits for active jobs (`close(true)` aborts them through their AbortSignal and returns them to the queue), then closes the worker's Redis connections. */
+  /** Stops taking jobs; resolves once the running jobs are done (at once with `doNotWaitActive`); emits `paused`. */
+  pause(doNotWaitActive?: boolean): Promise<void>;
+  /** Takes jobs again after `pause()`; emits `resumed`. */
+  resume(): void;
+  /** True while paused by `pause()`. */
+  isPaused(): boolean;
   close(force?: boolean): Promise<void>;
 
   /** Adds a typed listener for a queue/worker event. */

@@ -276,3 +276,34 @@ test('an error listener that throws a hostile value is logged, not thrown into t
   assert.match(logged[0], /a thrown object that cannot be read/);
   await worker.close();
 });
+
+test('worker.pause() waits for its running jobs and takes no more until resume(); doNotWaitActive returns at once', async () => {
+  const { queue, start } = setup();
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const done = [];
+  const worker = start(async (job) => { if (job.name === 'slow') await gate; done.push(job.name); }, { concurrency: 2 });
+  const events = [];
+  worker.on('paused', () => events.push('paused'));
+  worker.on('resumed', () => events.push('resumed'));
+  const slow = await queue.add('slow', {});
+  await waitFor(async () => (await queue.getJobState(slow.id)) === 'active', { what: 'slow is active' });
+  let paused = false;
+  const pausing = worker.pause().then(() => { paused = true; });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(paused, false, 'waits for the running job');
+  assert.equal(worker.isPaused(), true);
+  release();
+  await pausing;
+  assert.deepEqual(done, ['slow']);
+  await queue.add('fast', {});
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(done, ['slow'], 'a paused worker takes no job');
+  worker.resume();
+  await waitFor(() => done.length === 2, { what: 'the job runs after resume' });
+  await worker.pause(true);
+  worker.resume();
+  assert.deepEqual(events, ['paused', 'resumed', 'paused', 'resumed']);
+  assert.equal(worker.isPaused(), false);
+  await worker.close();
+});

@@ -20,6 +20,7 @@ class Worker extends EventEmitter {
     this._running = new Map(); // job id -> { job, token, controller, result, error }
     this._closing = null;
     this._closed = false;
+    this._paused = false;
     this._runPromise = null;
     // Outcomes of this tick (job ids, lock tokens, outcomes as JSON text), sent to the
     // engine together by one report() call: one napi crossing, one Redis round trip.
@@ -73,6 +74,27 @@ class Worker extends EventEmitter {
   /** Changes how many jobs run at once; running jobs above the new value finish first. */
   set concurrency(value) {
     this._concurrency = nativeSync(() => this._native.setConcurrency(optionJson(value)));
+  }
+
+  /** Stops taking jobs; resolves once the running jobs are done (at once with `doNotWaitActive`); emits `paused`. */
+  async pause(doNotWaitActive = false) {
+    if (this._paused) return;
+    this._paused = true;
+    await native(this._native.pause(!doNotWaitActive));
+    this.emit('paused');
+  }
+
+  /** Takes jobs again after `pause()`; emits `resumed`. */
+  resume() {
+    if (!this._paused) return;
+    this._paused = false;
+    this._native.resume();
+    this.emit('resumed');
+  }
+
+  /** True while paused by `pause()`. */
+  isPaused() {
+    return this._paused;
   }
 
   /** True from start until the worker closed. */

@@ -141,6 +141,19 @@ impl NativeWorker {
         Ok(concurrency)
     }
 
+    /// Stops taking jobs; resolves once the running ones are done (at once with
+    /// `wait_active` false).
+    #[napi]
+    pub async fn pause(&self, wait_active: bool) {
+        self.handle.pause(wait_active).await;
+    }
+
+    /// Takes jobs again after `pause`.
+    #[napi]
+    pub fn resume(&self) {
+        self.handle.resume();
+    }
+
     /// Resolves once the worker stopped (see `WorkerHandle::close`).
     #[napi]
     pub async fn close(&self, force: bool) {

@@ -6,13 +6,20 @@ use super::dispatcher::MAX_IN_FLIGHT;
 
 pub(super) struct Capacity {
     concurrency: u32,
+    /// `worker.pause()`: this worker takes no jobs until `resume()`.
+    paused: bool,
 }
 
 impl Capacity {
     pub fn new(concurrency: u32) -> Self {
         Self {
             concurrency: concurrency.max(1),
+            paused: false,
         }
+    }
+
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
     }
 
     /// A new concurrency; jobs running above it finish, no new ones start meanwhile.
@@ -20,8 +27,12 @@ impl Capacity {
         self.concurrency = concurrency.max(1);
     }
 
-    /// Slots neither running a job nor promised to a store call in flight.
+    /// Slots neither running a job nor promised to a store call in flight (none
+    /// while paused).
     pub fn free(&self, running: usize, reserved: u32) -> u32 {
+        if self.paused {
+            return 0;
+        }
         let busy = running.saturating_add(reserved as usize);
         (self.concurrency as usize).saturating_sub(busy) as u32
     }
@@ -50,5 +61,8 @@ mod tests {
         assert_eq!(capacity.per_call(), 5);
         assert_eq!(Capacity::new(1).per_call(), 1);
         assert_eq!(Capacity::new(3).per_call(), 2);
+        let mut paused = Capacity::new(10);
+        paused.set_paused(true);
+        assert_eq!(paused.free(0, 0), 0);
     }
 }

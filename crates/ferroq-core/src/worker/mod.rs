@@ -69,6 +69,12 @@ enum Command {
     },
     Run,
     Concurrency(u32),
+    /// Take no jobs until `Resume`; `done` is told once none runs (or at once).
+    Pause {
+        wait_active: bool,
+        done: oneshot::Sender<()>,
+    },
+    Resume,
     Close {
         force: bool,
         done: oneshot::Sender<()>,
@@ -99,6 +105,24 @@ impl WorkerHandle {
     /// running above the new value finish, no new ones start meanwhile.
     pub fn set_concurrency(&self, concurrency: u32) {
         let _ = self.commands.send(Command::Concurrency(concurrency));
+    }
+
+    /// Stops taking jobs (BullMQ's `worker.pause`); resolves once the running jobs
+    /// finished and were stored, or at once with `wait_active` false.
+    pub async fn pause(&self, wait_active: bool) {
+        let (done, wait) = oneshot::channel();
+        if self
+            .commands
+            .send(Command::Pause { wait_active, done })
+            .is_ok()
+        {
+            let _ = wait.await;
+        }
+    }
+
+    /// Takes jobs again after `pause`.
+    pub fn resume(&self) {
+        let _ = self.commands.send(Command::Resume);
     }
 
     /// Stops the worker. Graceful: waits for active jobs and stores their outcomes.
@@ -132,6 +156,7 @@ pub fn spawn<S: Store, K: JobSink>(
         commands: commands.clone(),
         stalled_checker: None,
         reached_store: false,
+        pause_waiters: Vec::new(),
     };
     tokio::spawn(worker.run());
     WorkerHandle { commands }
@@ -151,6 +176,8 @@ struct WorkerLoop<S: Store, K: JobSink> {
     stalled_checker: Option<JoinHandle<()>>,
     /// A store call succeeded once (`ready` was emitted).
     reached_store: bool,
+    /// `pause()` callers waiting for the running jobs to be done.
+    pause_waiters: Vec<oneshot::Sender<()>>,
 }
 
 impl<S: Store, K: JobSink> WorkerLoop<S, K> {
@@ -167,6 +194,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
 
         loop {
             self.step();
+            self.tell_paused();
             if self.phase.is_closing() && self.active.is_empty() && self.dispatcher.is_done() {
                 break;
             }
@@ -218,6 +246,15 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
     fn deliver(&self, delivery: Delivery) {
         if !delivery.is_empty() {
             self.sink.deliver(delivery);
+        }
+    }
+
+    /// Tells the `pause()` callers once nothing runs or waits to be stored.
+    fn tell_paused(&mut self) {
+        if !self.pause_waiters.is_empty() && self.active.is_empty() && self.dispatcher.is_done() {
+            for done in self.pause_waiters.drain(..) {
+                let _ = done.send(());
+            }
         }
     }
 
@@ -287,6 +324,20 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             }
             Command::Concurrency(concurrency) => {
                 self.capacity.set_concurrency(concurrency);
+                self.wakeups.want_jobs = true;
+            }
+            Command::Pause { wait_active, done } => {
+                self.capacity.set_paused(true);
+                // A blocked wait would take a producer's signal meant for another worker.
+                self.wakeups.stop(&self.store);
+                if wait_active {
+                    self.pause_waiters.push(done);
+                } else {
+                    let _ = done.send(());
+                }
+            }
+            Command::Resume => {
+                self.capacity.set_paused(false);
                 self.wakeups.want_jobs = true;
             }
             Command::Close { force, done } => self.on_close(force, done),
