@@ -62,7 +62,7 @@ export interface KeepJobs {
 export interface DefaultJobOptions {
   /** Creation time in ms since the epoch (default: now). */
   timestamp?: number;
-  /** 1 (highest) … 2 097 152; jobs without priority run before prioritized ones. */
+  /** 1 (highest) … 2 097 151; jobs without priority run before prioritized ones. */
   priority?: number;
   /** Milliseconds to wait before the job can run. */
   delay?: number;
@@ -254,6 +254,10 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   promote(): Promise<void>;
   /** Replaces the job's data. */
   updateData(data: DataType): Promise<void>;
+  /** Makes a delayed job due `delay` ms from now; `ERR_JOB_STATE` when it is not delayed. */
+  changeDelay(delay: number): Promise<void>;
+  /** Gives the job a new priority (0: none) and lifo; a waiting job moves to its new place. */
+  changePriority(opts: { priority?: number; lifo?: boolean }): Promise<void>;
   /**
    * Resolves with the return value once the job completed, or rejects with its failure
    * reason once it failed (also when that happened before the call), learning of it

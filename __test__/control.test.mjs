@@ -194,3 +194,27 @@ test('job.updateData replaces the data; obliterate refuses while jobs are active
     'id', 'stalled-check', 'events', 'meta', `job:${job.id}`, 'job:2', 'job:2501'].map((k) => `ferroq:{${name}}:${k}`);
   assert.equal(await redis.simple(`EXISTS ${keys.join(' ')}`), ':0', 'no key of the queue is left');
 });
+
+test('job.changeDelay moves a delayed job\'s due time; job.changePriority reorders waiting jobs', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const later = await queue.add('later', {}, { delay: 60_000 });
+  await later.changeDelay(1000);
+  const stored = await queue.getJob(later.id);
+  assert.equal(stored.delay, 1000);
+  const plain = await queue.add('plain', {});
+  await assert.rejects(plain.changeDelay(10), (err) => err.code === 'ERR_JOB_STATE' && /delayed/.test(err.message));
+  await assert.rejects(later.changeDelay(-5), (err) => err.code === 'ERR_INVALID_OPTION' && /delay/.test(err.message));
+
+  const a = await queue.add('a', {}, { priority: 5 });
+  await queue.add('b', {}, { priority: 3 });
+  await a.changePriority({ priority: 1 });
+  await plain.changePriority({ priority: 2 });
+  assert.deepEqual((await queue.getPrioritized()).map((j) => j.name), ['a', 'plain', 'b']);
+  await assert.rejects(a.changePriority({ priority: 2_097_152 }), (err) => err.code === 'ERR_INVALID_OPTION');
+  const order = [];
+  const worker = track(new Worker(name, async (job) => { order.push(job.name); }, { connection: redis.url }));
+  await waitFor(() => order.length === 4, { what: 'all four ran' });
+  assert.deepEqual(order, ['a', 'plain', 'b', 'later'], 'by priority, and the delayed job once due, a second later');
+  await worker.close();
+});

@@ -110,14 +110,13 @@ test('priority 0 means "no priority": accepted, and the job is plain waiting (Bu
   assert.deepEqual(await queue.getJobCounts('waiting', 'prioritized'), { waiting: 1, prioritized: 0 });
 });
 
-// The range is 1 … 2 097 152 (2^21), as BullMQ 5 has it and ferroq's issue #2 asks;
-// BullMQ 6.7 lowered its own limit to 2^21 - 1.
-test('priority limit is 2 097 152: it is accepted, 2 097 153 is rejected', async () => {
+// The range is 1 … 2 097 151 (2^21 - 1), BullMQ's.
+test('priority limit is 2 097 151: it is accepted, 2 097 152 is rejected', async () => {
   const { queue } = setup();
-  const top = await queue.add('top', {}, { priority: 2_097_152 });
+  const top = await queue.add('top', {}, { priority: 2_097_151 });
   assert.equal(await queue.getJobState(top.id), 'prioritized');
   const before = await total(queue);
-  await assert.rejects(queue.add('over', {}, { priority: 2_097_153 }), badOption('priority', /integer|between|from/));
+  await assert.rejects(queue.add('over', {}, { priority: 2_097_152 }), badOption('priority', /integer|between|from/));
   assert.equal(await total(queue), before);
 });
 

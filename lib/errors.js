@@ -75,7 +75,7 @@ class ClosedError extends FerroqError {
 
 /** Thrown by a processor: the job fails at once, whatever attempts remain (BullMQ's). */
 class UnrecoverableError extends Error {
-  constructor(message) {
+  constructor(message = 'bullmq:unrecoverable') {
     super(message);
     this.name = 'UnrecoverableError';
   }

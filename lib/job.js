@@ -71,6 +71,19 @@ class Job {
     this.delay = 0;
   }
 
+  /** Makes a delayed job due `delay` ms from now (ERR_JOB_STATE when it is not delayed). */
+  async changeDelay(delay) {
+    await native(this._ops.changeDelay(String(this.id), optionJson(delay)));
+    this.delay = delay;
+  }
+
+  /** Gives the job a new priority (0: none) and lifo; a waiting job moves to its new place. */
+  async changePriority(opts) {
+    await native(this._ops.changePriority(String(this.id), optionsJson('opts', opts)));
+    const { priority = 0 } = opts || {};
+    this.priority = priority;
+  }
+
   /** Replaces the job's data. */
   async updateData(data) {
     await native(this._ops.updateData(String(this.id), toJson('data', data, '{}')));

@@ -218,6 +218,29 @@ impl NativeQueue {
         answer(moved.await.map(|n| n as f64))
     }
 
+    /// `job.changeDelay(delay)`, the delay JSON.
+    #[napi]
+    pub async fn change_delay(&self, id: String, delay: String) -> Result<Answer<()>> {
+        let changed = async {
+            let delay = operations::change_delay(&parse_json("delay", &delay)?)?;
+            self.queue.store().change_delay(&id, delay).await
+        };
+        answer(changed.await)
+    }
+
+    /// `job.changePriority({ priority, lifo })`, options JSON.
+    #[napi]
+    pub async fn change_priority(&self, id: String, opts: String) -> Result<Answer<()>> {
+        let changed = async {
+            let (priority, lifo) = operations::change_priority(&parse_json("opts", &opts)?)?;
+            self.queue
+                .store()
+                .change_priority(&id, priority, lifo)
+                .await
+        };
+        answer(changed.await)
+    }
+
     /// Replaces a job's data (JSON text), within the queue's `maxPayloadBytes`.
     #[napi]
     pub async fn update_data(&self, id: String, data: String) -> Result<Answer<()>> {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 
 /// Highest priority BullMQ accepts; lower numbers run first, 0 means "no priority".
-pub const MAX_PRIORITY: u64 = 2_097_152;
+pub const MAX_PRIORITY: u64 = 2_097_151;
 
 /// How a failed attempt waits before the next one.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -550,6 +550,26 @@ pub mod operations {
         ))
     }
 
+    /// `job.changeDelay(delay)`: ms from now.
+    pub fn change_delay(value: &Value) -> Result<u64> {
+        non_negative("delay", value, "a finite number ≥ 0 (ms)")
+    }
+
+    /// `job.changePriority({ priority, lifo })`.
+    pub fn change_priority(value: &Value) -> Result<(u32, bool)> {
+        let map = map(value)?;
+        let priority = match get(&map, "priority") {
+            Some(v) => integer_in("priority", v, 0, super::MAX_PRIORITY)? as u32,
+            None => 0,
+        };
+        let lifo = match get(&map, "lifo") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => return Err(rule("lifo", "must be a boolean", other)),
+        };
+        Ok((priority, lifo))
+    }
+
     /// `promoteJobs({ count })`.
     pub fn promote_jobs(value: &Value) -> Result<u64> {
         count(&map(value)?)
@@ -679,7 +699,7 @@ mod tests {
         assert!(err(json!({"attempts": 1.5})).contains("attempts"));
         assert!(err(json!({"delay": -1})).contains("`delay`"));
         assert!(err(json!({"delay": "NaN"})).contains("got NaN"));
-        assert!(err(json!({"priority": 2_097_153})).contains("from 0 to 2097152"));
+        assert!(err(json!({"priority": 2_097_152})).contains("from 0 to 2097151"));
         assert!(err(json!({"backoff": {"type": "linear"}})).contains("backoff.type"));
         assert!(err(json!({"jobId": "12"})).contains("jobId"));
         assert!(err(json!({"jobId": "-1"})).contains("jobId"));

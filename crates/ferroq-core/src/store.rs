@@ -228,6 +228,17 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// step. Returns how many moved; one job not delayed is `JobState`.
     fn promote(&self, id: Option<&str>, count: u64) -> impl Future<Output = Result<u64>> + Send;
 
+    /// Makes a delayed job due `delay` ms from now; `JobState` when it is not delayed.
+    fn change_delay(&self, id: &str, delay: u64) -> impl Future<Output = Result<()>> + Send;
+
+    /// Gives a job a new priority and lifo; a waiting one moves to its new place.
+    fn change_priority(
+        &self,
+        id: &str,
+        priority: u32,
+        lifo: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     /// Replaces a job's data (JSON text).
     fn update_data(&self, id: &str, data: &str) -> impl Future<Output = Result<()>> + Send;
     /// Ids in one state, newest first unless `asc`; `start`/`end` inclusive, negative from the end.

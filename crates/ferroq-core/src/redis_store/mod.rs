@@ -41,6 +41,8 @@ struct Scripts {
     retry: redis::Script,
     promote: redis::Script,
     update_data: redis::Script,
+    change_delay: redis::Script,
+    change_priority: redis::Script,
     extend_locks: redis::Script,
     update_progress: redis::Script,
     add_log: redis::Script,
@@ -64,6 +66,8 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     retry: queue_script(include_str!("lua/retry.lua")),
     promote: queue_script(include_str!("lua/promote.lua")),
     update_data: redis::Script::new(include_str!("lua/update_data.lua")),
+    change_delay: queue_script(include_str!("lua/change_delay.lua")),
+    change_priority: queue_script(include_str!("lua/change_priority.lua")),
     extend_locks: redis::Script::new(include_str!("lua/extend_locks.lua")),
     update_progress: redis::Script::new(include_str!("lua/update_progress.lua")),
     add_log: redis::Script::new(include_str!("lua/add_log.lua")),
@@ -874,6 +878,29 @@ impl Store for RedisStore {
                     }
                 }
             }
+        }
+    }
+
+    async fn change_delay(&self, id: &str, delay: u64) -> Result<()> {
+        let mut inv = self.invoke(&SCRIPTS.change_delay);
+        inv.arg(id).arg(now_ms()).arg(delay);
+        match self.run::<i64>(Call::Write, &inv).await? {
+            1 => Ok(()),
+            -1 => Err(Error::JobState {
+                id: id.to_string(),
+                needs: "delayed".into(),
+                action: "given a new delay".into(),
+            }),
+            _ => Err(Error::JobNotFound(id.to_string())),
+        }
+    }
+
+    async fn change_priority(&self, id: &str, priority: u32, lifo: bool) -> Result<()> {
+        let mut inv = self.invoke(&SCRIPTS.change_priority);
+        inv.arg(id).arg(priority).arg(if lifo { "1" } else { "0" });
+        match self.run::<i64>(Call::Write, &inv).await? {
+            1 => Ok(()),
+            _ => Err(Error::JobNotFound(id.to_string())),
         }
     }
 

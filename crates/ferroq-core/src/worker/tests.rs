@@ -191,6 +191,12 @@ impl Store for MemoryStore {
     async fn update_data(&self, _: &str, _: &str) -> Result<()> {
         Ok(())
     }
+    async fn change_delay(&self, _: &str, _: u64) -> Result<()> {
+        Ok(())
+    }
+    async fn change_priority(&self, _: &str, _: u32, _: bool) -> Result<()> {
+        Ok(())
+    }
     async fn job_ids(&self, _: JobState, _: i64, _: i64, _: bool) -> Result<Vec<String>> {
         Ok(vec![])
     }
