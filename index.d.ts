@@ -450,6 +450,10 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   resume(): void;
   /** True while paused by `pause()`. */
   isPaused(): boolean;
+  /** Fires the AbortSignal of a job this worker runs (`signal.reason` is `reason`); false when it does not run it. */
+  cancelJob(jobId: string, reason?: string): boolean;
+  /** Fires the AbortSignal of every job this worker runs. */
+  cancelAllJobs(reason?: string): void;
   close(force?: boolean): Promise<void>;
 
   /** Adds a typed listener for a queue/worker event. */

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { fileRedis, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
-const { Queue, Worker } = require('../index.js');
+const { Queue, Worker, UnrecoverableError } = require('../index.js');
 
 const { redis, fresh, track } = fileRedis('worker');
 
@@ -305,5 +305,27 @@ test('worker.pause() waits for its running jobs and takes no more until resume()
   worker.resume();
   assert.deepEqual(events, ['paused', 'resumed', 'paused', 'resumed']);
   assert.equal(worker.isPaused(), false);
+  await worker.close();
+});
+
+test('worker.cancelJob fires the processor\'s AbortSignal with the reason; the processor decides how the job ends', async () => {
+  const { queue, start } = setup();
+  const reasons = [];
+  const worker = start(async (job, token, signal) => {
+    await new Promise((resolve) => signal.addEventListener('abort', resolve));
+    reasons.push(signal.reason);
+    throw new UnrecoverableError(`cancelled: ${signal.reason}`);
+  }, { concurrency: 3 });
+  const jobs = await queue.addBulk([{ name: 'a', data: {}, opts: { attempts: 3 } }, { name: 'b', data: {} }, { name: 'c', data: {} }]);
+  await waitFor(async () => (await queue.getJobCounts('active')).active === 3, { what: 'three active' });
+  assert.equal(worker.cancelJob(jobs[0].id, 'user asked'), true);
+  assert.equal(worker.cancelJob('nope'), false);
+  await waitFor(async () => (await queue.getJobState(jobs[0].id)) === 'failed', { what: 'the cancelled job failed' });
+  const failed = await queue.getJob(jobs[0].id);
+  assert.equal(failed.failedReason, 'cancelled: user asked');
+  assert.equal(failed.attemptsMade, 1, 'no retry: the processor threw UnrecoverableError');
+  worker.cancelAllJobs('shutdown');
+  await waitFor(async () => (await queue.getJobCounts('failed')).failed === 3, { what: 'all cancelled' });
+  assert.deepEqual(reasons, ['user asked', 'shutdown', 'shutdown']);
   await worker.close();
 });

@@ -97,6 +97,23 @@ class Worker extends EventEmitter {
     return this._paused;
   }
 
+  /**
+   * Fires the AbortSignal of a job this worker runs, with `reason` as `signal.reason`
+   * (BullMQ's): the processor decides how to end (throw an UnrecoverableError to skip
+   * retries). Returns false when this worker does not run the job.
+   */
+  cancelJob(jobId, reason) {
+    const entry = this._running.get(String(jobId));
+    if (!entry || entry.controller.signal.aborted) return false;
+    entry.controller.abort(reason);
+    return true;
+  }
+
+  /** Fires the AbortSignal of every job this worker runs. */
+  cancelAllJobs(reason) {
+    for (const id of [...this._running.keys()]) this.cancelJob(id, reason);
+  }
+
   /** True from start until the worker closed. */
   isRunning() {
     return this._runPromise !== null && !this._closed;
