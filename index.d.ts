@@ -155,7 +155,7 @@ export interface WorkerOptions extends QueueBaseOptions {
   drainDelay?: number;
   removeOnComplete?: KeepJobs | boolean | number;
   removeOnFail?: KeepJobs | boolean | number;
-  /** Worker name (informational). */
+  /** The worker's name, stored with every job it takes (`job.processedBy`). */
   name?: string;
   /** Accepted for compatibility; the rate limiter comes later. */
   limiter?: { max: number; duration: number };
@@ -217,6 +217,8 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   priority: number;
   /** The lock token of the running attempt (inside a worker). */
   token?: string;
+  /** The `name` of the worker that took the job last (its `name` option). */
+  processedBy?: string;
   queueName: string;
   queueQualifiedName: string;
 

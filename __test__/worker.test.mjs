@@ -329,3 +329,15 @@ test('worker.cancelJob fires the processor\'s AbortSignal with the reason; the p
   assert.deepEqual(reasons, ['user asked', 'shutdown', 'shutdown']);
   await worker.close();
 });
+
+test('job.processedBy is the name of the worker that took the job', async () => {
+  const { queue, start } = setup();
+  const seen = [];
+  const worker = start(async (job) => { seen.push(job.processedBy); }, { name: 'api-worker-1' });
+  const job = await queue.add('x', {});
+  await waitFor(async () => (await queue.getJobState(job.id)) === 'completed', { what: 'completed' });
+  assert.deepEqual(seen, ['api-worker-1']);
+  assert.equal((await queue.getJob(job.id)).processedBy, 'api-worker-1');
+  assert.equal((await queue.getJob(job.id)).toJSON().processedBy, 'api-worker-1');
+  await worker.close();
+});

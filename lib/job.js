@@ -29,6 +29,7 @@ class Job {
     this.finishedOn = fields.finishedOn;
     this.delay = fields.delay || 0;
     this.priority = fields.priority || 0;
+    this.processedBy = fields.processedBy;
     this.token = fields.token;
   }
 
@@ -195,6 +196,7 @@ class Job {
       finishedOn: this.finishedOn,
       delay: this.delay,
       priority: this.priority,
+      processedBy: this.processedBy,
       queueQualifiedName: this.queueQualifiedName,
     };
   }

@@ -130,6 +130,9 @@ pub struct JobRecord {
     pub finished_on: Option<u64>,
     pub delay: u64,
     pub priority: u32,
+    /// The `name` of the worker that took the job last (`processedBy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processed_by: Option<String>,
     #[serde(skip)]
     pub state: Option<String>,
 }

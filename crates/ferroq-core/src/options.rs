@@ -600,6 +600,8 @@ pub struct WorkerOptions {
     pub drain_delay: u64,
     pub remove_on_complete: Option<KeepJobs>,
     pub remove_on_fail: Option<KeepJobs>,
+    /// Stored with every job the worker takes (`job.processedBy`).
+    pub name: Option<String>,
 }
 
 impl Default for WorkerOptions {
@@ -613,6 +615,7 @@ impl Default for WorkerOptions {
             drain_delay: 5_000,
             remove_on_complete: None,
             remove_on_fail: None,
+            name: None,
         }
     }
 }
@@ -651,6 +654,11 @@ impl WorkerOptions {
         }
         if let Some(v) = get(map, "removeOnFail") {
             opts.remove_on_fail = parse_keep_jobs("removeOnFail", v)?;
+        }
+        match get(map, "name") {
+            None => {}
+            Some(Value::String(name)) => opts.name = Some(name.clone()).filter(|n| !n.is_empty()),
+            Some(other) => return Err(rule("name", "must be a string", other)),
         }
         Ok(opts)
     }

@@ -82,6 +82,8 @@ pub struct CycleRequest {
     /// Lock tokens of earlier calls whose answer was lost: jobs still locked with them
     /// go back to waiting, first in line, before this call fetches.
     pub reclaim: Vec<String>,
+    /// The worker's `name`, stored with the jobs it takes (`job.processedBy`).
+    pub worker_name: Option<String>,
 }
 
 #[derive(Debug, Default)]

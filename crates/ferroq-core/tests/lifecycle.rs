@@ -29,6 +29,7 @@ fn fetch(n: u32, token: &str) -> CycleRequest {
         lock_duration: 30_000,
         pass_on_wakeup: false,
         reclaim: vec![],
+        worker_name: None,
     }
 }
 

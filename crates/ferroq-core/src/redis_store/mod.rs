@@ -164,13 +164,19 @@ fn keep_args(keep: &KeepJobs) -> (i64, i64) {
 
 /// Reads `{id, values, id, values, …}` pairs (values of [`ACTIVE_FIELDS`]) into
 /// active jobs.
-fn read_jobs(values: impl Iterator<Item = Value>, token: &str, now: u64) -> Result<Vec<ActiveJob>> {
+fn read_jobs(
+    values: impl Iterator<Item = Value>,
+    token: &str,
+    now: u64,
+    worker_name: Option<&str>,
+) -> Result<Vec<ActiveJob>> {
     let mut jobs = Vec::new();
     let mut values = values;
     while let (Some(id), Some(fields)) = (values.next(), values.next()) {
         let id: String = parse(id)?;
         let mut record = record::from_active_fields(id, parse(fields)?)?;
         record.processed_on = Some(now);
+        record.processed_by = worker_name.map(str::to_string);
         record.state = Some(JobState::Active.as_str().to_string());
         jobs.push(ActiveJob {
             record,
@@ -530,6 +536,7 @@ impl Store for RedisStore {
         for token in &request.reclaim {
             inv.arg(token);
         }
+        inv.arg(request.worker_name.as_deref().unwrap_or(""));
         let reply: Vec<Value> = self.run(Call::Plain, &inv).await?;
         let mut reply = reply.into_iter();
         let flags: Vec<i64> = parse(reply.next().unwrap_or(Value::Nil))?;
@@ -539,7 +546,7 @@ impl Store for RedisStore {
             finished_ok: flags.into_iter().map(|f| f == 1).collect(),
             next_delayed: u64::try_from(next_delayed).ok(),
             paused: paused == 1,
-            jobs: read_jobs(reply, &request.token, now)?,
+            jobs: read_jobs(reply, &request.token, now, request.worker_name.as_deref())?,
         })
     }
 

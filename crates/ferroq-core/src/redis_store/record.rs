@@ -17,7 +17,7 @@ fn raw(field: &str, text: Option<String>, default: &str) -> Result<Box<RawValue>
 
 /// The job-hash fields a worker reads when it takes a job, in this order (the fetch
 /// script reads them with one HMGET): all a processor sees of a job that is not
-/// finished. `processedOn` and `state` are what the fetch itself sets.
+/// finished. `processedOn`, `state` and `pb` are what the fetch itself sets.
 pub const ACTIVE_FIELDS: [&str; 12] = [
     "name",
     "data",
@@ -75,6 +75,7 @@ fn build(id: String, mut field: impl FnMut(&str) -> Option<String>) -> Result<Jo
         finished_on,
         delay,
         priority,
+        processed_by: field("pb"),
         state: field("state"),
         id,
     })

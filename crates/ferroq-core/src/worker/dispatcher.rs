@@ -104,7 +104,13 @@ impl<S: Store> Dispatcher<S> {
 
     /// Starts a cycle call with the pending finishes that fit and a fetch of `fetch`
     /// jobs, locked for `lock_duration` ms.
-    pub fn call(&mut self, fetch: u32, lock_duration: u64, pass_on_wakeup: bool) {
+    pub fn call(
+        &mut self,
+        fetch: u32,
+        lock_duration: u64,
+        pass_on_wakeup: bool,
+        worker_name: Option<&str>,
+    ) {
         // A store takes at most MAX_BATCH jobs a call: asking for more would read as
         // an empty queue.
         let fetch = fetch.min(u32::try_from(S::MAX_BATCH).unwrap_or(u32::MAX));
@@ -118,6 +124,7 @@ impl<S: Store> Dispatcher<S> {
             lock_duration,
             pass_on_wakeup: fetch > 0 && pass_on_wakeup,
             reclaim: std::mem::take(&mut self.orphan_tokens),
+            worker_name: worker_name.map(str::to_string),
         };
         let store = self.store.clone();
         self.reserved += fetch;

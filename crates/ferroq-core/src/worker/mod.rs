@@ -283,8 +283,12 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 break;
             }
             let pass_on = fetch > 0 && self.wakeups.take_woken();
-            self.dispatcher
-                .call(fetch, self.options.lock_duration, pass_on);
+            self.dispatcher.call(
+                fetch,
+                self.options.lock_duration,
+                pass_on,
+                self.options.name.as_deref(),
+            );
         }
         if self.dispatcher.is_quiet() && self.free_slots() > 0 {
             self.wakeups

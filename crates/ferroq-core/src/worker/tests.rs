@@ -71,6 +71,7 @@ fn record(id: &str, opts: &str) -> JobRecord {
         finished_on: None,
         delay: 0,
         priority: 0,
+        processed_by: None,
         state: Some("active".into()),
     }
 }

@@ -17,6 +17,7 @@
   then lock tokens to reclaim: their number, then the tokens. Jobs still locked with
   one (an earlier call of this worker ran, but its answer was lost) go back to
   waiting, first in line, before the fetch.
+  last, the worker's name ('' for none), stored with each job taken (`pb`)
   Takes no jobs while the queue is paused.
   Returns {finishedFlags, nextDelayed, paused, id, values, id, values, …}
     finishedFlags: 1 per finished job, 0 where the token did not hold the lock (the
@@ -130,7 +131,8 @@ if fetchCount > 0 and is_paused() then
   fetchCount = 0
 end
 local taken = take_jobs(result, fetchCount, passOn, token,
-  string.format('%d', now + lockDuration), nowText, jobFields, atsAt)
+  string.format('%d', now + lockDuration), nowText, jobFields, atsAt,
+  ARGV[reclaimAt + reclaimCount + 1])
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', Q.delayed, '0', '0', 'WITHSCORES')
   if #first > 0 then result[2] = tonumber(first[2]) end

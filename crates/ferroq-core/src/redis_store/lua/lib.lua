@@ -270,8 +270,9 @@ end
 -- `fields[atsAt]` is `ats`, the attempts started, which the fetch counts up).
 -- Jobs whose hash vanished are dropped. With `passOn` (the caller was woken by
 -- the marker) and jobs left over, the marker is set again so the next idle worker
--- wakes too. Returns the number taken.
-local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt)
+-- wakes too. `worker` ('' for none) is stored as the job's `pb` (processedBy).
+-- Returns the number taken.
+local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, worker)
   if n <= 0 then return 0 end
   local ids = {}
   local popped = rcall('RPOP', Q.wait, n)
@@ -292,7 +293,11 @@ local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt)
     if values[1] then
       local started = tostring((tonumber(values[atsAt]) or 0) + 1)
       values[atsAt] = started
-      rcall('HSET', jobKey, 'state', 'active', 'processedOn', now, 'ats', started)
+      if worker ~= '' then
+        rcall('HSET', jobKey, 'state', 'active', 'processedOn', now, 'ats', started, 'pb', worker)
+      else
+        rcall('HSET', jobKey, 'state', 'active', 'processedOn', now, 'ats', started)
+      end
       emit('active', 'jobId', id, 'prev', 'waiting')
       out[#out + 1] = id
       out[#out + 1] = values
