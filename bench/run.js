@@ -64,7 +64,7 @@ function packageVersion(name) {
   }
 }
 
-/** The adapters the scenarios run through: `{ name, Queue, Worker, connection, version }`. */
+/** The adapters the scenarios run through: `{ name, Queue, Worker, QueueEvents, connection, version }`. */
 function loadLibraries(names, server) {
   const known = {
     bullmq() {
@@ -79,17 +79,18 @@ function loadLibraries(names, server) {
             'or run ferroq alone with BENCH_LIBS=ferroq.',
         );
       }
-      const { Queue, Worker } = require('bullmq');
+      const { Queue, Worker, QueueEvents } = require('bullmq');
       return {
         Queue,
         Worker,
+        QueueEvents,
         connection: { host: server.host, port: server.port, maxRetriesPerRequest: null },
         version: `bullmq ${packageVersion('bullmq')} (ioredis ${packageVersion('ioredis')})`,
       };
     },
     ferroq() {
-      const { Queue, Worker } = require('..');
-      return { Queue, Worker, connection: server.url, version: `ferroq ${require('../package.json').version}${gitRevision()}` };
+      const { Queue, Worker, QueueEvents } = require('..');
+      return { Queue, Worker, QueueEvents, connection: server.url, version: `ferroq ${require('../package.json').version}${gitRevision()}` };
     },
   };
   return names.map((name) => {

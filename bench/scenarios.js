@@ -67,6 +67,14 @@ class ScenarioContext {
     return this._track(worker);
   }
 
+  /** A QueueEvents on this run's queue, with its own connection; ready when resolved. */
+  async queueEvents() {
+    const events = this._track(new this.lib.QueueEvents(this.name, { connection: this.lib.connection }));
+    events.on('error', (err) => this.errors.push(err && err.message));
+    await events.waitUntilReady();
+    return events;
+  }
+
   /** Resolves once `worker` has emitted `completed` for `n` jobs that `filter` accepts. */
   completions(worker, n, filter = () => true) {
     return new Promise((resolve) => {
@@ -341,6 +349,58 @@ function latency(n, perSecond = 500, concurrency = 10, warmup = 20) {
   };
 }
 
+/**
+ * add→completed as another process would learn it: the producer hears of each
+ * completion through a QueueEvents on its own connection (the event stream), not
+ * through the worker's local event.
+ */
+function latencyThroughEvents(n, perSecond = 500, concurrency = 10, warmup = 20) {
+  const where = `${perSecond} jobs/s, concurrency ${concurrency}, through QueueEvents`;
+  return {
+    id: 'latency-events',
+    title: `add→completed latency at ${perSecond} jobs/s, heard through QueueEvents`,
+    n,
+    rows: [
+      { key: 'p50', group: 'latency', label: `add→completed latency p50, ${where}`, unit: 'ms' },
+      { key: 'p99', group: 'latency', label: `add→completed latency p99, ${where}`, unit: 'ms' },
+    ],
+    async run(ctx) {
+      const events = await ctx.queueEvents();
+      const heardAt = new Map(); // job id → when its `completed` event arrived
+      events.on('completed', ({ jobId }) => {
+        if (!heardAt.has(jobId)) heardAt.set(jobId, now());
+        ctx.step();
+      });
+      const worker = ctx.worker(async () => 1, { concurrency });
+
+      ctx.phase('warm-up');
+      const warm = ctx.completions(worker, warmup);
+      await ctx.queue.addBulk(Array.from({ length: warmup }, () => ({ name: 'warmup', data: { i: -1 } })));
+      await warm;
+      ctx.phase('timed');
+
+      const sentAt = new Float64Array(ctx.n);
+      const adds = [];
+      const t0 = now();
+      let i = 0;
+      while (i < ctx.n) {
+        const due = Math.min(ctx.n, Math.floor(((now() - t0) * perSecond) / 1000) + 1);
+        for (; i < due; i++) {
+          sentAt[i] = now();
+          adds.push(ctx.queue.add('bench', { i }));
+        }
+        await sleep(1);
+      }
+      const jobs = await Promise.all(adds);
+      const ids = jobs.map((job) => String(job.id));
+      while (ids.some((id) => !heardAt.has(id))) await sleep(5);
+      await ctx.expectCount('completed', ctx.n + warmup);
+      const sorted = ids.map((id, k) => heardAt.get(id) - sentAt[k]).sort((a, b) => a - b);
+      return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+    },
+  };
+}
+
 /** Every scenario, in the order they run, for the job counts `n`. */
 function allScenarios(n) {
   return [
@@ -351,6 +411,7 @@ function allScenarios(n) {
     processJobs(n.process, 10, { withCommands: true }),
     processJobs(n.process, 100),
     latency(n.latency, n.latencyRate),
+    latencyThroughEvents(n.latency, n.latencyRate),
   ];
 }
 
