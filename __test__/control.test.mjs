@@ -218,3 +218,62 @@ test('job.changeDelay moves a delayed job\'s due time; job.changePriority reorde
   assert.deepEqual(order, ['a', 'plain', 'b', 'later'], 'by priority, and the delayed job once due, a second later');
   await worker.close();
 });
+
+test('review fixes: retryJobs retries each job once, resets are separate, clean(paused) follows the pause, changePriority emits no waiting', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const worker = track(new Worker(name, async () => { throw new Error('always'); }, { connection: redis.url, concurrency: 50 }));
+  await queue.addBulk(Array.from({ length: 1500 }, () => ({ name: 'f', data: {} })));
+  await waitFor(async () => (await queue.getJobCounts('failed')).failed === 1500, { what: '1500 failed', timeoutMs: 30000 });
+  await queue.retryJobs({ count: 1000 });
+  await waitFor(async () => (await queue.getJobCounts('failed')).failed === 1500, { what: 'all failed again', timeoutMs: 30000 });
+  const made = new Set((await queue.getFailed(0, -1)).map((job) => job.attemptsMade));
+  assert.deepEqual([...made], [2], 'each job was retried exactly once');
+  await worker.close();
+
+  const [job] = await queue.getFailed(0, 0);
+  await job.retry('failed', { resetAttemptsStarted: true });
+  const retried = await queue.getJob(job.id);
+  assert.equal(retried.attemptsMade, 2, 'attempts made are kept');
+  assert.equal(retried.attemptsStarted, 0, 'attempts started count anew');
+
+  assert.deepEqual(await queue.clean(0, 0, 'paused'), [], 'nothing is paused on a running queue');
+  assert.equal((await queue.getJobCounts('waiting')).waiting, 1);
+
+  const events = track(new QueueEvents(name, { connection: redis.url }));
+  const waiting = [];
+  events.on('waiting', (args) => waiting.push(args));
+  await events.waitUntilReady();
+  await retried.changePriority({ priority: 4 });
+  const marker = await queue.add('marker', {});
+  await waitFor(() => waiting.some((w) => w.jobId === marker.id), { what: 'the marker job event' });
+  assert.deepEqual(waiting.map((w) => w.jobId), [marker.id], 'a new priority is not a new waiting event');
+});
+
+test('review fixes: waitUntilFinished rejects for an empty failure reason and when its QueueEvents closes; pause then resume emits in order', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const events = new QueueEvents(name, { connection: redis.url });
+  const worker = track(new Worker(name, async () => { throw new Error(); }, { connection: redis.url }));
+  const job = await queue.add('empty', {});
+  await waitFor(async () => (await queue.getJobState(job.id)) === 'failed', { what: 'failed' });
+  await assert.rejects(job.waitUntilFinished(events), (err) => err.message === '');
+  await worker.close();
+  const pending = await queue.add('pending', {});
+  const waiting = assert.rejects(pending.waitUntilFinished(events), (err) => err.code === 'ERR_CLOSED');
+  await events.waitUntilReady();
+  await events.close();
+  await waiting;
+
+  const w = track(new Worker(fresh(), async () => 1, { connection: redis.url }));
+  const seen = [];
+  w.on('paused', () => seen.push('paused'));
+  w.on('resumed', () => seen.push('resumed'));
+  const pausing = w.pause();
+  assert.equal(w.pause(), pausing, 'a second pause is the first');
+  w.resume();
+  await pausing;
+  assert.deepEqual(seen, ['resumed'], 'a pause undone before it took effect says nothing');
+  assert.equal(w.isPaused(), false);
+  await w.close();
+});

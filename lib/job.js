@@ -140,41 +140,35 @@ class Job {
         clearTimeout(timer);
         queueEvents.off(`completed:${id}`, onCompleted);
         queueEvents.off(`failed:${id}`, onFailed);
+        queueEvents.off('closing', onClosing);
         finish(value);
       };
       const onCompleted = ({ returnvalue }) => settle(resolve)(returnvalue);
       const onFailed = ({ failedReason }) => settle(reject)(new Error(failedReason));
+      const onClosing = () => settle(reject)(errorFor('ERR_CLOSED', `the QueueEvents closed before job ${id} finished`));
       queueEvents.on(`completed:${id}`, onCompleted);
       queueEvents.on(`failed:${id}`, onFailed);
+      queueEvents.on('closing', onClosing);
       if (ttl) {
         timer = setTimeout(
           () => settle(reject)(new Error(`job ${id} (${this.name}) did not finish within ${ttl} ms`)),
           ttl,
         );
       }
-      // Finished before the listeners were in place: its stored state tells.
-      this._finishedAlready().then(
-        (finished) => {
-          if (!finished) return;
-          if (finished.error) onFailed({ failedReason: finished.error });
-          else if (finished.missing) settle(reject)(finished.missing);
-          else onCompleted({ returnvalue: finished.returnvalue });
+      // Finished before the listeners were in place: its stored state tells, read in
+      // one step.
+      native(this._ops.finishState(id)).then(
+        (text) => {
+          const { state, returnvalue, failedReason } = JSON.parse(text);
+          if (state === 'completed') onCompleted({ returnvalue });
+          else if (state === 'failed') onFailed({ failedReason: failedReason === undefined ? '' : failedReason });
+          else if (state === 'unknown') {
+            settle(reject)(errorFor('ERR_JOB_NOT_FOUND', `job ${id} no longer exists (removed, or removed on finishing)`));
+          }
         },
         (err) => settle(reject)(err),
       );
     });
-  }
-
-  /** How the job ended, read from the store, or null while it has not. */
-  async _finishedAlready() {
-    const state = await this.getState();
-    if (state === 'unknown') {
-      return { missing: errorFor('ERR_JOB_NOT_FOUND', `job ${this.id} no longer exists (removed, or removed on finishing)`) };
-    }
-    if (state !== 'completed' && state !== 'failed') return null;
-    const json = await native(this._ops.getJob(String(this.id)));
-    const record = json === null ? {} : JSON.parse(json);
-    return state === 'completed' ? { returnvalue: record.returnvalue } : { error: record.failedReason };
   }
 
   /** A plain-object snapshot (what JSON.stringify(job) writes). */

@@ -107,9 +107,10 @@ class QueueEvents extends EventEmitter {
     console.error(`[ferroq] queue events ${this.name}: ${describeThrown(err).message}`);
   }
 
-  /** Stops reading and closes the connections. */
+  /** Stops reading and closes the connections; emits `closing` first. */
   close() {
     if (!this._closing) {
+      this.emit('closing');
       this._closing = native(this._native.close()).then(() => native(this._ops.close()));
     }
     return this._closing;

@@ -20,7 +20,7 @@ class Worker extends EventEmitter {
     this._running = new Map(); // job id -> { job, token, controller, result, error }
     this._closing = null;
     this._closed = false;
-    this._paused = false;
+    this._pausing = null; // the promise of pause() until resume()
     this._runPromise = null;
     // Outcomes of this tick (job ids, lock tokens, outcomes as JSON text), sent to the
     // engine together by one report() call: one napi crossing, one Redis round trip.
@@ -77,24 +77,28 @@ class Worker extends EventEmitter {
   }
 
   /** Stops taking jobs; resolves once the running jobs are done (at once with `doNotWaitActive`); emits `paused`. */
-  async pause(doNotWaitActive = false) {
-    if (this._paused) return;
-    this._paused = true;
-    await native(this._native.pause(!doNotWaitActive));
-    this.emit('paused');
+  pause(doNotWaitActive = false) {
+    if (!this._pausing) {
+      const pausing = native(this._native.pause(!doNotWaitActive)).then(() => {
+        // Resumed meanwhile: this pause is over and says nothing.
+        if (this._pausing === pausing) this.emit('paused');
+      });
+      this._pausing = pausing;
+    }
+    return this._pausing;
   }
 
   /** Takes jobs again after `pause()`; emits `resumed`. */
   resume() {
-    if (!this._paused) return;
-    this._paused = false;
+    if (!this._pausing) return;
+    this._pausing = null;
     this._native.resume();
     this.emit('resumed');
   }
 
   /** True while paused by `pause()`. */
   isPaused() {
-    return this._paused;
+    return this._pausing !== null;
   }
 
   /**

@@ -30,8 +30,9 @@ impl EventsSink for JsEventsSink {
     }
 }
 
-/// A queue's event reader. It holds the JavaScript callback (which keeps the process
-/// alive) only from `run()` until it closes.
+/// A queue's event reader. Its JavaScript callback keeps the process alive from the
+/// constructor until `close()` (as BullMQ's connection does); the reader owns it from
+/// `run()` on and lets go of it when it stops.
 #[napi]
 pub struct NativeQueueEvents {
     store: RedisStore,

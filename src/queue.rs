@@ -185,10 +185,11 @@ impl NativeQueue {
     #[napi]
     pub async fn retry_jobs(&self, opts: String) -> Result<Answer<f64>> {
         let moved = async {
-            let (state, count, before) = operations::retry_jobs(&parse_json("opts", &opts)?)?;
+            let (state, count, before) =
+                operations::retry_jobs(&parse_json("opts", &opts)?, now_ms())?;
             self.queue
                 .store()
-                .retry(state, None, false, count, before)
+                .retry(state, None, Default::default(), count, before)
                 .await
         };
         answer(moved.await.map(|n| n as f64))
@@ -198,11 +199,11 @@ impl NativeQueue {
     #[napi]
     pub async fn retry_job(&self, id: String, state: String, opts: String) -> Result<Answer<()>> {
         let moved = async {
-            let (state, reset) =
+            let (state, resets) =
                 operations::retry_job(&parse_json("state", &state)?, &parse_json("opts", &opts)?)?;
             self.queue
                 .store()
-                .retry(state, Some(&id), reset, 1, 0)
+                .retry(state, Some(&id), resets, 1, 0)
                 .await
         };
         answer(moved.await.map(drop))
@@ -267,6 +268,21 @@ impl NativeQueue {
                 .await
                 .map(|job| job.map(|j| j.to_json())),
         )
+    }
+
+    /// How the job stands, read at once: JSON `{state, returnvalue, failedReason}`
+    /// (state `unknown` when it no longer exists).
+    #[napi]
+    pub async fn finish_state(&self, id: String) -> Result<Answer<String>> {
+        let read = self.queue.get_job(&id).await.map(|job| match job {
+            None => r#"{"state":"unknown"}"#.to_string(),
+            Some(job) => to_json(&serde_json::json!({
+                "state": job.job_state().as_str(),
+                "returnvalue": job.returnvalue,
+                "failedReason": job.failed_reason,
+            })),
+        });
+        answer(read)
     }
 
     #[napi]

@@ -457,6 +457,13 @@ pub mod operations {
     use crate::error::Result;
     use crate::job::JobState;
 
+    /// What `job.retry` counts anew.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Resets {
+        pub attempts_made: bool,
+        pub attempts_started: bool,
+    }
+
     /// Jobs moved or removed per step unless `count` says otherwise (BullMQ's 1000).
     pub const DEFAULT_STEP: u64 = 1000;
 
@@ -490,7 +497,8 @@ pub mod operations {
                 "delayed" => JobState::Delayed,
                 "prioritized" => JobState::Prioritized,
                 "active" => JobState::Active,
-                "wait" | "waiting" | "paused" => JobState::Waiting,
+                "wait" | "waiting" => JobState::Waiting,
+                "paused" => JobState::Paused,
                 _ => {
                     return Err(rule(
                         "type",
@@ -525,18 +533,19 @@ pub mod operations {
     }
 
     /// `retryJobs({ state, count, timestamp })`: the state, the step and the time
-    /// (ms) before which jobs finished (default: any time).
-    pub fn retry_jobs(value: &Value) -> Result<(JobState, u64, u64)> {
+    /// (ms) before which jobs finished (default `now`: jobs that fail again while the
+    /// call runs are not taken twice).
+    pub fn retry_jobs(value: &Value, now: u64) -> Result<(JobState, u64, u64)> {
         let map = map(value)?;
         let before = match get(&map, "timestamp") {
             Some(v) => non_negative("timestamp", v, "a time in ms since the epoch")?,
-            None => u64::MAX >> 11,
+            None => now,
         };
         Ok((finished_state(get(&map, "state"))?, count(&map)?, before))
     }
 
     /// `job.retry(state, { resetAttemptsMade, resetAttemptsStarted })`.
-    pub fn retry_job(state: &Value, opts: &Value) -> Result<(JobState, bool)> {
+    pub fn retry_job(state: &Value, opts: &Value) -> Result<(JobState, Resets)> {
         let state = finished_state(Some(state).filter(|v| !v.is_null()))?;
         let map = map(opts)?;
         let flag = |key: &str| match get(&map, key) {
@@ -546,7 +555,10 @@ pub mod operations {
         };
         Ok((
             state,
-            flag("resetAttemptsMade")? || flag("resetAttemptsStarted")?,
+            Resets {
+                attempts_made: flag("resetAttemptsMade")?,
+                attempts_started: flag("resetAttemptsStarted")?,
+            },
         ))
     }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::error::Result;
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
+use crate::options::operations::Resets;
 use crate::options::KeepJobs;
 
 /// How an attempt's end is stored: the transition the worker decided from the
@@ -214,14 +215,14 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn obliterate(&self, force: bool, count: u64) -> impl Future<Output = Result<()>> + Send;
 
     /// Moves finished jobs in `state` back to waiting: the job `id`, or all of those
-    /// finished before `before` (ms), `count` a step. `reset`: the attempts counted
-    /// start again from 0. Returns how many moved; one job not in `state` is
+    /// finished before `before` (ms), `count` a step; `resets` says which attempt
+    /// counts start again from 0. Returns how many moved; one job not in `state` is
     /// `JobState`, a missing one `JobNotFound`.
     fn retry(
         &self,
         state: JobState,
         id: Option<&str>,
-        reset: bool,
+        resets: Resets,
         count: u64,
         before: u64,
     ) -> impl Future<Output = Result<u64>> + Send;

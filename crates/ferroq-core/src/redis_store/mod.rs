@@ -14,6 +14,7 @@ use crate::connection::ConnectionSpec;
 use crate::error::{Error, Result};
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::keys::QueueKeys;
+use crate::options::operations::Resets;
 use crate::options::{KeepJobs, QueueOptions};
 use crate::store::{CycleRequest, CycleResult, EventEntry, FinishKind, Lock, StalledReport, Store};
 use crate::time::now_ms;
@@ -806,6 +807,21 @@ impl Store for RedisStore {
     }
 
     async fn clean(&self, state: JobState, before: u64, limit: u64) -> Result<Vec<String>> {
+        // Waiting jobs are `paused` ones while the queue is paused, as counts have it.
+        let state = match state {
+            JobState::Waiting | JobState::Paused => {
+                let listed = if self.is_paused().await? {
+                    JobState::Paused
+                } else {
+                    JobState::Waiting
+                };
+                if listed != state {
+                    return Ok(Vec::new());
+                }
+                JobState::Waiting
+            }
+            other => other,
+        };
         let mut inv = self.invoke(&SCRIPTS.clean);
         inv.arg(state.as_str()).arg(before).arg(limit);
         self.run(Call::Write, &inv).await
@@ -827,16 +843,22 @@ impl Store for RedisStore {
         &self,
         state: JobState,
         id: Option<&str>,
-        reset: bool,
+        resets: Resets,
         count: u64,
         before: u64,
     ) -> Result<u64> {
+        let flag = |on: bool| if on { '1' } else { '0' };
+        let resets = format!(
+            "{}{}",
+            flag(resets.attempts_made),
+            flag(resets.attempts_started)
+        );
         let count = count.max(1);
         let mut moved = 0;
         loop {
             let mut inv = self.invoke(&SCRIPTS.retry);
             inv.arg(state.as_str())
-                .arg(if reset { "1" } else { "0" })
+                .arg(&resets)
                 .arg(id.unwrap_or(""))
                 .arg(count)
                 .arg(before);

@@ -183,7 +183,14 @@ impl Store for MemoryStore {
     async fn obliterate(&self, _: bool, _: u64) -> Result<()> {
         Ok(())
     }
-    async fn retry(&self, _: JobState, _: Option<&str>, _: bool, _: u64, _: u64) -> Result<u64> {
+    async fn retry(
+        &self,
+        _: JobState,
+        _: Option<&str>,
+        _: crate::options::operations::Resets,
+        _: u64,
+        _: u64,
+    ) -> Result<u64> {
         Ok(0)
     }
     async fn promote(&self, _: Option<&str>, _: u64) -> Result<u64> {

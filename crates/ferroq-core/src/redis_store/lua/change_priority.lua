@@ -14,7 +14,7 @@ if not state then return 0 end
 rcall('HSET', jobKey, 'priority', ARGV[5], 'lifo', ARGV[6])
 if state == 'waiting' or state == 'prioritized' then
   if state == 'waiting' then rcall('LREM', Q.wait, 1, id) else rcall('ZREM', Q.prioritized, id) end
-  local line = new_line()
+  local line = new_line(true)
   place_stored(line, id, jobKey, nil, false, state)
   flush_line(line, true)
 end

@@ -137,9 +137,10 @@ if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', Q.delayed, '0', '0', 'WITHSCORES')
   if #first > 0 then result[2] = tonumber(first[2]) end
 end
--- The call that finds the line empty after taking or finishing jobs reports it (a
--- short fetch means both lines are empty; an idle re-check reports nothing).
-if fetchCount > 0 and taken < fetchCount and (taken > 0 or finishCount > 0) then
+-- A worker that finished jobs and found none to take next reports the line drained
+-- (BullMQ's moment; nothing taken means both lines are empty). An idle re-check, with
+-- nothing finished, reports nothing.
+if fetchCount > 0 and taken == 0 and finishCount > 0 then
   emit('drained')
 end
 return result

@@ -59,8 +59,10 @@ end
 -- `flush_line`, so a script moving many jobs sends few commands.
 --------------------------------------------------------------------------------
 
-local function new_line()
-  return {back = {}, front = {}, prioritized = {}, earliestDue = nil, delayed = {}, placed = {}}
+-- `quiet`: the jobs only move within their line (a new priority): no events.
+local function new_line(quiet)
+  return {back = {}, front = {}, prioritized = {}, earliestDue = nil, delayed = {}, placed = {},
+    quiet = quiet}
 end
 
 -- Priorities share one zset; the sequence keeps equal priorities FIFO. Scores stay
@@ -114,7 +116,7 @@ local function flush_line(line, wake)
     -- The delayed marker carries the earliest due time; LT only ever moves it earlier.
     rcall('ZADD', Q.marker, 'LT', line.earliestDue, 'd')
   end
-  for _, placed in ipairs(line.placed) do
+  for _, placed in ipairs(line.quiet and {} or line.placed) do
     local id, dueAt, prev = placed[1], placed[2], placed[3]
     if dueAt then
       emit('delayed', 'jobId', id, 'delay', dueAt)
@@ -187,14 +189,18 @@ local function remove_job(id)
   return state
 end
 
--- Moves finished or delayed jobs back to their waiting line, clearing what their last
--- attempt left (`resetAttempts`: also the attempts counted). `from` is their state.
-local function requeue(line, ids, from, resetAttempts)
+-- Moves finished jobs back to their waiting line, clearing what their last attempt
+-- left; `resetMade` / `resetStarted` count their attempts anew. `from` is their
+-- state. An id whose job hash is gone is skipped.
+local function requeue(line, ids, from, resetMade, resetStarted)
   for _, id in ipairs(ids) do
     local jobKey = Q.jobPrefix .. id
-    rcall('HDEL', jobKey, 'finishedOn', 'processedOn', 'failedReason', 'returnvalue', 'ftk')
-    if resetAttempts then rcall('HSET', jobKey, 'atm', '0', 'ats', '0') end
-    place_stored(line, id, jobKey, nil, false, from)
+    if rcall('EXISTS', jobKey) == 1 then
+      rcall('HDEL', jobKey, 'finishedOn', 'processedOn', 'failedReason', 'returnvalue', 'ftk')
+      if resetMade then rcall('HSET', jobKey, 'atm', '0') end
+      if resetStarted then rcall('HSET', jobKey, 'ats', '0') end
+      place_stored(line, id, jobKey, nil, false, from)
+    end
   end
 end
 

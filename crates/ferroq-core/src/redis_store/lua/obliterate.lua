@@ -1,6 +1,8 @@
 --[[ obliterate.lua — removes the queue: up to `count` jobs a call (the caller calls
   again while jobs remain), then every key of the queue. Without `force` it refuses
-  while jobs are active, and changes nothing.
+  while jobs are active, and changes nothing. The first call pauses the queue, so no
+  job becomes active while the others run; the locks of active jobs removed go too,
+  so a worker finishing one later writes nothing.
 
   KEYS    the queue's standard keys (lib.lua)
   ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] events cap
@@ -10,6 +12,7 @@
 ]]
 local force, count = ARGV[4] == '1', tonumber(ARGV[5])
 if not force and rcall('ZCARD', Q.active) > 0 then return -1 end
+rcall('HSET', Q.meta, 'paused', '1')
 local removed = 0
 local function take(key, isList)
   local room = count - removed
@@ -21,6 +24,7 @@ local function take(key, isList)
   else
     ids = rcall('ZRANGE', key, 0, room - 1)
     call_chunked('ZREM', key, ids)
+    if key == Q.active then call_chunked('HDEL', Q.locks, ids) end
   end
   remove_jobs(ids)
   removed = removed + #ids

@@ -21,8 +21,10 @@ call_chunked('ZREM', Q.delayed, ids)
 local line = new_line()
 for _, promoted in ipairs(ids) do
   local jobKey = Q.jobPrefix .. promoted
-  rcall('HSET', jobKey, 'delay', '0')
-  place_stored(line, promoted, jobKey, nil, false, 'delayed')
+  if rcall('EXISTS', jobKey) == 1 then
+    rcall('HSET', jobKey, 'delay', '0')
+    place_stored(line, promoted, jobKey, nil, false, 'delayed')
+  end
 end
 flush_line(line, true)
 return #ids
