@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { fileRedis, waitFor } from './helpers/redis.mjs';
+import { RedisServer, fileRedis, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
 const { Queue, Worker, QueueEvents } = require('../index.js');
@@ -133,14 +133,21 @@ test('lastEventId replays the stream; autorun: false waits for run(); close() cl
 });
 
 test('an idle QueueEvents blocks in Redis for its blockingTimeout; events can be turned off', async () => {
-  const name = fresh();
-  const events = track(new QueueEvents(name, { connection: redis.url, blockingTimeout: 5000 }));
-  await events.waitUntilReady();
-  const before = await redis.calls('xread');
-  await new Promise((r) => setTimeout(r, 1000));
-  assert.ok((await redis.calls('xread')) - before <= 1, 'one read in progress, no polling');
-  const silent = track(new Queue(fresh(), { connection: redis.url, streams: { events: { maxLen: 0 } } }));
-  const xadds = await redis.calls('xadd');
-  await silent.add('quiet', {});
-  assert.equal(await redis.calls('xadd'), xadds, 'maxLen 0: no event written');
+  // A Redis of its own: the other tests' open readers and workers would add to the counts.
+  const server = await RedisServer.start();
+  try {
+    const events = new QueueEvents(fresh(), { connection: server.url, blockingTimeout: 5000 });
+    await events.waitUntilReady();
+    const before = await server.calls('xread');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok((await server.calls('xread')) - before <= 1, 'one read in progress, no polling');
+    await events.close();
+    const silent = new Queue(fresh(), { connection: server.url, streams: { events: { maxLen: 0 } } });
+    const xadds = await server.calls('xadd');
+    await silent.add('quiet', {});
+    assert.equal(await server.calls('xadd'), xadds, 'maxLen 0: no event written');
+    await silent.close();
+  } finally {
+    await server.stop();
+  }
 });

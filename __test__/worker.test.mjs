@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { fileRedis, waitFor } from './helpers/redis.mjs';
+import { RedisServer, fileRedis, waitFor } from './helpers/redis.mjs';
 
 const require = createRequire(import.meta.url);
 const { Queue, Worker, UnrecoverableError } = require('../index.js');
@@ -234,18 +234,23 @@ test('lock renewal racing finished jobs raises no false lost-lock errors', async
 });
 
 test('an idle worker blocks in Redis for its whole drainDelay: no errors, no polling', async () => {
-  const { start } = setup({ drainDelay: 3 });
-  const errors = [];
-  const worker = start(async () => 1);
-  worker.on('error', (err) => errors.push(err));
-  await new Promise((resolve) => worker.once('drained', resolve));
-  const before = await redis.calls('bzpopmin');
-  await new Promise((r) => setTimeout(r, 1500));
-  // One wait in progress the whole time: had a client-side timeout ended it early,
-  // the worker would have waited again (and reported an error).
-  assert.ok((await redis.calls('bzpopmin')) - before <= 1, 'at most the one wait that started');
-  assert.deepEqual(errors.map((e) => e.message), []);
-  await worker.close();
+  // A Redis of its own: the other tests' idle workers would add their waits to the count.
+  const server = await RedisServer.start();
+  try {
+    const worker = new Worker(fresh(), async () => 1, { connection: server.url, drainDelay: 3 });
+    const errors = [];
+    worker.on('error', (err) => errors.push(err));
+    await new Promise((resolve) => worker.once('drained', resolve));
+    const before = await server.calls('bzpopmin');
+    await new Promise((r) => setTimeout(r, 1500));
+    // One wait in progress the whole time: had a client-side timeout ended it early,
+    // the worker would have waited again (and reported an error).
+    assert.ok((await server.calls('bzpopmin')) - before <= 1, 'at most the one wait that started');
+    assert.deepEqual(errors.map((e) => e.message), []);
+    await worker.close();
+  } finally {
+    await server.stop();
+  }
 });
 
 test('an add Redis answers late (held 1.5 s) is stored and resolves, well within commandTimeout', async () => {
