@@ -386,6 +386,58 @@ impl RedisStore {
         inv
     }
 
+    /// Runs a script that moves jobs `count` a step until a step moves fewer (all of
+    /// them), or once for the one job `id`: its -1 is a job not `needs` (it cannot be
+    /// `action`), its 0 a job that is gone. Returns how many moved.
+    async fn in_steps<'a>(
+        &self,
+        id: Option<&str>,
+        count: u64,
+        needs: &str,
+        action: &str,
+        step: impl Fn(u64) -> redis::ScriptInvocation<'a>,
+    ) -> Result<u64> {
+        let count = count.max(1);
+        let mut moved = 0;
+        loop {
+            let n = self.run::<i64>(Call::Write, &step(count)).await?;
+            match (id, n) {
+                (Some(id), -1) => {
+                    return Err(Error::JobState {
+                        id: id.to_string(),
+                        needs: needs.to_string(),
+                        action: action.to_string(),
+                    })
+                }
+                (Some(id), 0) => return Err(Error::JobNotFound(id.to_string())),
+                (Some(_), n) => return Ok(n as u64),
+                (None, n) => {
+                    moved += n.max(0) as u64;
+                    if (n as u64) < count {
+                        return Ok(moved);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where waiting jobs are listed: as `paused` while the queue is paused, else as
+    /// `waiting` (BullMQ's view). Returns the state to read (`Waiting` for either), or
+    /// `None` when the state asked for is empty now.
+    async fn listed(&self, state: JobState) -> Result<Option<JobState>> {
+        match state {
+            JobState::Waiting | JobState::Paused => {
+                let now = if self.is_paused().await? {
+                    JobState::Paused
+                } else {
+                    JobState::Waiting
+                };
+                Ok((now == state).then_some(JobState::Waiting))
+            }
+            other => Ok(Some(other)),
+        }
+    }
+
     /// Refuses a job with a value longer than Redis accepts in one piece
     /// (`proto-max-bulk-len`), before anything is sent. Asks Redis once, and only
     /// when a large value comes.
@@ -807,20 +859,8 @@ impl Store for RedisStore {
     }
 
     async fn clean(&self, state: JobState, before: u64, limit: u64) -> Result<Vec<String>> {
-        // Waiting jobs are `paused` ones while the queue is paused, as counts have it.
-        let state = match state {
-            JobState::Waiting | JobState::Paused => {
-                let listed = if self.is_paused().await? {
-                    JobState::Paused
-                } else {
-                    JobState::Waiting
-                };
-                if listed != state {
-                    return Ok(Vec::new());
-                }
-                JobState::Waiting
-            }
-            other => other,
+        let Some(state) = self.listed(state).await? else {
+            return Ok(Vec::new());
         };
         let mut inv = self.invoke(&SCRIPTS.clean);
         inv.arg(state.as_str()).arg(before).arg(limit);
@@ -853,61 +893,26 @@ impl Store for RedisStore {
             flag(resets.attempts_made),
             flag(resets.attempts_started)
         );
-        let count = count.max(1);
-        let mut moved = 0;
-        loop {
+        let needs = state.as_str();
+        let steps = self.in_steps(id, count, needs, "retried", |count| {
             let mut inv = self.invoke(&SCRIPTS.retry);
-            inv.arg(state.as_str())
+            inv.arg(needs)
                 .arg(&resets)
                 .arg(id.unwrap_or(""))
                 .arg(count)
                 .arg(before);
-            let step = self.run::<i64>(Call::Write, &inv).await?;
-            match (id, step) {
-                (Some(id), -1) => {
-                    return Err(Error::JobState {
-                        id: id.to_string(),
-                        needs: state.as_str().to_string(),
-                        action: "retried".into(),
-                    })
-                }
-                (Some(id), 0) => return Err(Error::JobNotFound(id.to_string())),
-                (Some(_), n) => return Ok(n as u64),
-                (None, n) => {
-                    moved += n.max(0) as u64;
-                    if (n as u64) < count {
-                        return Ok(moved);
-                    }
-                }
-            }
-        }
+            inv
+        });
+        steps.await
     }
 
     async fn promote(&self, id: Option<&str>, count: u64) -> Result<u64> {
-        let count = count.max(1);
-        let mut moved = 0;
-        loop {
+        let steps = self.in_steps(id, count, "delayed", "promoted", |count| {
             let mut inv = self.invoke(&SCRIPTS.promote);
             inv.arg(id.unwrap_or("")).arg(count);
-            let step = self.run::<i64>(Call::Write, &inv).await?;
-            match (id, step) {
-                (Some(id), -1) => {
-                    return Err(Error::JobState {
-                        id: id.to_string(),
-                        needs: "delayed".into(),
-                        action: "promoted".into(),
-                    })
-                }
-                (Some(id), 0) => return Err(Error::JobNotFound(id.to_string())),
-                (Some(_), n) => return Ok(n as u64),
-                (None, n) => {
-                    moved += n.max(0) as u64;
-                    if (n as u64) < count {
-                        return Ok(moved);
-                    }
-                }
-            }
-        }
+            inv
+        });
+        steps.await
     }
 
     async fn change_delay(&self, id: &str, delay: u64) -> Result<()> {
@@ -955,20 +960,8 @@ impl Store for RedisStore {
         asc: bool,
     ) -> Result<Vec<String>> {
         let keys = self.keys();
-        // While the queue is paused its waiting jobs are `paused` ones (BullMQ's).
-        let state = match state {
-            JobState::Waiting | JobState::Paused => {
-                let listed = if self.is_paused().await? {
-                    JobState::Paused
-                } else {
-                    JobState::Waiting
-                };
-                if listed != state {
-                    return Ok(Vec::new());
-                }
-                JobState::Waiting
-            }
-            other => other,
+        let Some(state) = self.listed(state).await? else {
+            return Ok(Vec::new());
         };
         let cmd = match state {
             // The wait list holds the newest job on the left: "asc" (oldest first) reads
