@@ -4,8 +4,9 @@
 const { EventEmitter } = require('node:events');
 const { NativeQueueEvents } = require('./native');
 const { openQueue, untilReady } = require('./queue');
-const { describeThrown, errorFor, native, nativeSync, readOption } = require('./errors');
+const { errorFor, native, nativeSync, readOption } = require('./errors');
 const { optionsJson } = require('./serialize');
+const { emitError, safely } = require('./listeners');
 
 /** JSON text as its value; text that is not JSON stays text. */
 function parsed(text) {
@@ -84,27 +85,14 @@ class QueueEvents extends EventEmitter {
     if (args.jobId !== undefined) this.emit(`${event}:${args.jobId}`, args, id);
   }
 
-  /** A listener that throws is reported as an `error`; the other events still arrive. */
-  _safely(step) {
-    try {
-      step();
-    } catch (err) {
-      this._emitError(describeThrown(err).error);
-    }
+  /** Emits `error`, or logs it when nothing listens (see lib/listeners.js). */
+  _emitError(err) {
+    emitError(this, `queue events ${this.name}`, err);
   }
 
-  // Without an 'error' listener an error would throw and end the process; the reader
-  // retries by itself, so it is only logged then.
-  _emitError(err) {
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', err);
-        return;
-      } catch (listenerErr) {
-        err = listenerErr;
-      }
-    }
-    console.error(`[ferroq] queue events ${this.name}: ${describeThrown(err).message}`);
+  /** Runs a step that calls user listeners; what they throw becomes an `error`. */
+  _safely(step) {
+    safely(this, `queue events ${this.name}`, step);
   }
 
   /** Stops reading and closes the connections; emits `closing` first. */

@@ -5,6 +5,7 @@ const { EventEmitter } = require('node:events');
 const { NativeWorker } = require('./native');
 const { openQueue, jobFrom, untilReady } = require('./queue');
 const { optionJson } = require('./serialize');
+const { emitError, safely } = require('./listeners');
 const { InvalidOptionError, describeThrown, errorFor, fromNative, native, nativeSync, readOption } = require('./errors');
 
 class Worker extends EventEmitter {
@@ -130,18 +131,6 @@ class Worker extends EventEmitter {
     if (delivery.jobs) for (const record of delivery.jobs) this._start(record);
   }
 
-  /**
-   * Runs a step that calls user listeners: one that throws is reported as an `error`,
-   * and the rest of the delivery is still handled (no job is left unstarted or untracked).
-   */
-  _safely(step) {
-    try {
-      step();
-    } catch (err) {
-      this._emitError(describeThrown(err).error);
-    }
-  }
-
   _start(record) {
     const job = jobFrom(this, record);
     const entry = { job, token: record.token, controller: new AbortController(), result: undefined, error: undefined };
@@ -256,18 +245,14 @@ class Worker extends EventEmitter {
     }
   }
 
-  // 'error' without a listener would throw and kill the process; a worker must outlive
-  // Redis outages, so without listeners the error is only logged.
+  /** Emits `error`, or logs it when nothing listens (see lib/listeners.js). */
   _emitError(err) {
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', err);
-        return;
-      } catch (listenerErr) {
-        err = listenerErr;
-      }
-    }
-    console.error(`[ferroq] worker ${this.name}: ${describeThrown(err).message}`);
+    emitError(this, `worker ${this.name}`, err);
+  }
+
+  /** Runs a step that calls user listeners; what they throw becomes an `error`. */
+  _safely(step) {
+    safely(this, `worker ${this.name}`, step);
   }
 
   /** Stops fetching and waits for active jobs; `close(true)` aborts them and returns them to the queue. */
