@@ -369,6 +369,10 @@ export declare class Queue<
   resume(): Promise<void>;
   /** True while the queue is paused. */
   isPaused(): Promise<boolean>;
+  /** The queue's live workers, from any process: Redis' client fields, `name` being the worker's `name` option. */
+  getWorkers(): Promise<{ [index: string]: string }[]>;
+  /** How many workers the queue has. */
+  getWorkersCount(): Promise<number>;
   /** Removes a job, whatever its state: 1, or 0 when there is none; a job a worker runs is `ERR_JOB_LOCKED`. */
   remove(jobId: string, opts?: { removeChildren?: boolean }): Promise<number>;
   /** Removes the jobs waiting to run (waiting, prioritized, paused; delayed too with `delayed`). */

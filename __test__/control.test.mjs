@@ -277,3 +277,23 @@ test('review fixes: waitUntilFinished rejects for an empty failure reason and wh
   assert.equal(w.isPaused(), false);
   await w.close();
 });
+
+test('getWorkers lists the live workers of the queue from every process, by name', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const here = new Worker(name, async () => 1, { connection: redis.url, name: 'api worker 1' });
+  const other = track(new Worker(fresh(), async () => 1, { connection: redis.url, name: 'elsewhere' }));
+  const child = childWorker(name);
+  try {
+    await waitFor(async () => (await queue.getWorkersCount()) === 2, { what: 'two workers' });
+    const workers = await queue.getWorkers();
+    assert.deepEqual(workers.map((w) => w.name).sort(), ['', 'api worker 1']);
+    for (const worker of workers) assert.match(worker.addr, /^127\.0\.0\.1:\d+$/);
+    await here.close();
+    await waitFor(async () => (await queue.getWorkersCount()) === 1, { what: 'one worker left' });
+  } finally {
+    await child.stop();
+  }
+  await waitFor(async () => (await queue.getWorkersCount()) === 0, { what: 'none left' });
+  await other.close();
+});

@@ -263,6 +263,17 @@ class Queue extends EventEmitter {
     this.emit('resumed');
   }
 
+  /** The queue's live workers, from any process: Redis' client fields, `name` being the worker's `name` option. */
+  async getWorkers() {
+    this._live();
+    return JSON.parse(await native(this._ops.workers()));
+  }
+
+  /** How many workers the queue has. */
+  async getWorkersCount() {
+    return (await this.getWorkers()).length;
+  }
+
   /** True while the queue is paused. */
   async isPaused() {
     this._live();

@@ -133,6 +133,25 @@ impl NativeQueue {
         answer(self.queue.store().set_paused(paused).await)
     }
 
+    /// The queue's live workers: JSON `[{name, addr, id, age, ...}]` (Redis' client
+    /// fields, `name` the worker's `name` option).
+    #[napi]
+    pub async fn workers(&self) -> Result<Answer<String>> {
+        let workers = self.queue.store().workers().await.map(|workers| {
+            let objects: Vec<serde_json::Map<String, serde_json::Value>> = workers
+                .into_iter()
+                .map(|fields| {
+                    fields
+                        .into_iter()
+                        .map(|(k, v)| (k, serde_json::Value::String(v)))
+                        .collect()
+                })
+                .collect();
+            to_json(&objects)
+        });
+        answer(workers)
+    }
+
     #[napi]
     pub async fn is_paused(&self) -> Result<Answer<bool>> {
         answer(self.queue.store().is_paused().await)

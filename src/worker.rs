@@ -96,7 +96,11 @@ impl NativeWorker {
             .map_err(|err| throw(&env, err))?;
         let concurrency = options.concurrency;
         let store = queue.queue.store().clone();
+        let name = options.name.clone().unwrap_or_default();
         let handle = within_runtime_if_available(|| {
+            // Listed by `getWorkers` once this connects (a failure shows in the loop).
+            let listed = store.clone();
+            tokio::spawn(async move { listed.serve_worker(&name).await });
             worker::spawn(store, options, autorun, JsSink { on_delivery })
         });
         Ok(Self {

@@ -123,6 +123,17 @@ impl QueueKeys {
     pub fn logs_prefix(&self) -> String {
         self.key("logs:")
     }
+    /// The Redis client name of a worker's blocking connection: how `getWorkers` finds
+    /// the queue's workers in `CLIENT LIST` (names cannot hold spaces: hex inside).
+    pub fn worker_client_name(&self, worker_name: &str) -> String {
+        format!("{}{}", self.worker_client_prefix(), hex(worker_name))
+    }
+
+    /// The start every worker client name of this queue has.
+    pub fn worker_client_prefix(&self) -> String {
+        format!("ferroq:{}:w:", hex(&self.base))
+    }
+
     /// The key only one worker's blocking wait listens on (beside the marker).
     pub fn wake(&self, worker_id: &str) -> String {
         format!("{}wake:{worker_id}", self.base)
@@ -139,6 +150,22 @@ impl QueueKeys {
     }
 }
 
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads text written by `hex` (None when it is not such text).
+pub fn unhex(text: &str) -> Option<String> {
+    let bytes: Option<Vec<u8>> = (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +177,9 @@ mod tests {
         assert_eq!(keys.job("42"), "ferroq:{mail}:job:42");
         assert_eq!(keys.logs("42"), "ferroq:{mail}:logs:42");
         assert!(keys.job_prefix().starts_with(keys.base()));
+        let name = keys.worker_client_name("api 1");
+        assert!(!name.contains(' '));
+        let hexed = name.strip_prefix(&keys.worker_client_prefix()).unwrap();
+        assert_eq!(unhex(hexed).as_deref(), Some("api 1"));
     }
 }

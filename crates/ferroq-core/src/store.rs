@@ -192,6 +192,10 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     fn is_paused(&self) -> impl Future<Output = Result<bool>> + Send;
 
+    /// The queue's live workers (that reached the store), each as the store knows
+    /// it: field/value pairs, `name` the worker's `name` option.
+    fn workers(&self) -> impl Future<Output = Result<Vec<Vec<(String, String)>>>> + Send;
+
     /// Removes one job, whatever its state (its `removed` event is appended); fails
     /// with `JobLocked` while a worker runs it, `JobNotFound` when there is none.
     fn remove_job(&self, id: &str) -> impl Future<Output = Result<()>> + Send;

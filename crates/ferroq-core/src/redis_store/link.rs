@@ -24,6 +24,8 @@ const QUIT_TIMEOUT: Duration = Duration::from_secs(1);
 /// they can tell "could not connect: nothing was sent" from "sent, then it broke".
 pub(crate) struct Link {
     client: redis::Client,
+    /// Set with `CLIENT SETNAME` on each new connection (a worker's, for `getWorkers`).
+    client_name: Option<String>,
     /// How long a command may go unanswered.
     command_timeout: Duration,
     /// The live connection and its generation; `None` until connected, after it
@@ -39,8 +41,17 @@ pub(crate) struct Link {
 
 impl Link {
     pub(crate) fn new(client: redis::Client, command_timeout: Duration) -> Arc<Self> {
+        Self::named(client, command_timeout, None)
+    }
+
+    fn named(
+        client: redis::Client,
+        command_timeout: Duration,
+        client_name: Option<String>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             client,
+            client_name,
             command_timeout,
             current: Mutex::new((0, None)),
             connecting: tokio::sync::Mutex::new(()),
@@ -92,6 +103,15 @@ impl Link {
             .get_multiplexed_async_connection_with_config(&config)
             .await
             .map_err(super::errors::not_connected)?;
+        if let Some(name) = &self.client_name {
+            // Only for listing workers: a server that refuses it (ACL) still serves.
+            let setname = redis::cmd("CLIENT").arg("SETNAME").arg(name).to_owned();
+            let _ = tokio::time::timeout(
+                self.command_timeout,
+                setname.query_async::<redis::Value>(&mut conn.clone()),
+            )
+            .await;
+        }
         if let Ok(mut current) = self.current.lock() {
             *current = (generation, Some(conn.clone()));
         }
@@ -136,9 +156,10 @@ impl Link {
         }
     }
 
-    /// A new, unshared link to the same address (for a blocking wait).
-    pub(crate) fn sibling(&self) -> Arc<Self> {
-        Link::new(self.client.clone(), self.command_timeout)
+    /// A new, unshared link to the same address (for a blocking wait), its
+    /// connections named `client_name` when given.
+    pub(crate) fn sibling(&self, client_name: Option<String>) -> Arc<Self> {
+        Link::named(self.client.clone(), self.command_timeout, client_name)
     }
 
     pub(crate) fn command_timeout(&self) -> Duration {

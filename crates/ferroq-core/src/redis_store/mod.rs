@@ -102,6 +102,8 @@ struct Inner {
     read_events: AtomicBool,
     /// The event stream's length cap, as the scripts take it ("0": no events).
     events_max_len: String,
+    /// The worker this store serves, by `name` (its blocking connection carries it).
+    worker_name: std::sync::OnceLock<String>,
 }
 
 /// Whether a failed call may have changed anything, which decides how its error reads.
@@ -297,6 +299,7 @@ impl RedisStore {
                 lease: Mutex::new(Some(lease)),
                 blocking: OnceCell::new(),
                 events_max_len: options.events_max_len.to_string(),
+                worker_name: std::sync::OnceLock::new(),
             }),
         })
     }
@@ -327,8 +330,19 @@ impl RedisStore {
         Ok(self
             .inner
             .blocking
-            .get_or_init(|| async { self.inner.link.sibling() })
+            .get_or_init(|| async {
+                let name = self.inner.worker_name.get();
+                let label = name.map(|name| self.keys().worker_client_name(name));
+                self.inner.link.sibling(label)
+            })
             .await)
+    }
+
+    /// Marks this store as a worker's (`name` may be empty) and opens its blocking
+    /// connection, named so that `workers()` lists the worker from now on.
+    pub async fn serve_worker(&self, name: &str) -> Result<()> {
+        let _ = self.inner.worker_name.set(name.to_string());
+        self.blocking_link().await?.conn().await.map(drop)
     }
 
     /// Sends one request on the shared connection, bounded by `limit`.
@@ -945,6 +959,24 @@ impl Store for RedisStore {
             1 => Ok(()),
             _ => Err(Error::JobNotFound(id.to_string())),
         }
+    }
+
+    async fn workers(&self) -> Result<Vec<Vec<(String, String)>>> {
+        let list: String = self.query(redis::cmd("CLIENT").arg("LIST")).await?;
+        let prefix = self.keys().worker_client_prefix();
+        Ok(list
+            .lines()
+            .filter_map(|line| {
+                let mut fields: Vec<(String, String)> = line
+                    .split(' ')
+                    .filter_map(|pair| pair.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                let name = fields.iter_mut().find(|(k, _)| k == "name")?;
+                name.1 = crate::keys::unhex(name.1.strip_prefix(&prefix)?)?;
+                Some(fields)
+            })
+            .collect())
     }
 
     async fn is_paused(&self) -> Result<bool> {

@@ -171,6 +171,9 @@ impl Store for MemoryStore {
     async fn is_paused(&self) -> Result<bool> {
         Ok(false)
     }
+    async fn workers(&self) -> Result<Vec<Vec<(String, String)>>> {
+        Ok(vec![])
+    }
     async fn remove_job(&self, _: &str) -> Result<()> {
         Ok(())
     }
