@@ -297,6 +297,26 @@ function percentile(sorted, p) {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/**
+ * An open-loop producer: job i is added at t0 + i / rate whether or not earlier adds
+ * have resolved, so a slow queue shows up as latency instead of slowing the producer.
+ * Records each job's send time in `sentAt`; returns the adds' promises.
+ */
+async function openLoopAdds(ctx, perSecond, sentAt) {
+  const adds = [];
+  const t0 = now();
+  let i = 0;
+  while (i < ctx.n) {
+    const due = Math.min(ctx.n, Math.floor(((now() - t0) * perSecond) / 1000) + 1);
+    for (; i < due; i++) {
+      sentAt[i] = now();
+      adds.push(ctx.queue.add('bench', { i }));
+    }
+    await sleep(1);
+  }
+  return { adds, producerSeconds: (now() - t0) / 1000 };
+}
+
 function latency(n, perSecond = 500, concurrency = 10, warmup = 20) {
   return {
     id: 'latency',
@@ -322,21 +342,8 @@ function latency(n, perSecond = 500, concurrency = 10, warmup = 20) {
       await warm;
       ctx.phase('timed');
 
-      // Open loop: job i is added at t0 + i / rate whether or not earlier adds have
-      // resolved, so a slow queue shows up as latency instead of slowing the producer.
       const measured = ctx.completions(worker, ctx.n, (job) => job.data.i >= 0);
-      const adds = [];
-      const t0 = now();
-      let i = 0;
-      while (i < ctx.n) {
-        const due = Math.min(ctx.n, Math.floor(((now() - t0) * perSecond) / 1000) + 1);
-        for (; i < due; i++) {
-          sentAt[i] = now();
-          adds.push(ctx.queue.add('bench', { i }));
-        }
-        await sleep(1);
-      }
-      const producerSeconds = (now() - t0) / 1000;
+      const { adds, producerSeconds } = await openLoopAdds(ctx, perSecond, sentAt);
       await Promise.all(adds);
       await measured;
       ctx.notes.push(`producer sent ${ctx.n} jobs in ${producerSeconds.toFixed(2)} s (${Math.round(ctx.n / producerSeconds)} jobs/s)`);
@@ -380,17 +387,7 @@ function latencyThroughEvents(n, perSecond = 500, concurrency = 10, warmup = 20)
       ctx.phase('timed');
 
       const sentAt = new Float64Array(ctx.n);
-      const adds = [];
-      const t0 = now();
-      let i = 0;
-      while (i < ctx.n) {
-        const due = Math.min(ctx.n, Math.floor(((now() - t0) * perSecond) / 1000) + 1);
-        for (; i < due; i++) {
-          sentAt[i] = now();
-          adds.push(ctx.queue.add('bench', { i }));
-        }
-        await sleep(1);
-      }
+      const { adds } = await openLoopAdds(ctx, perSecond, sentAt);
       const jobs = await Promise.all(adds);
       const ids = jobs.map((job) => String(job.id));
       while (ids.some((id) => !heardAt.has(id))) await sleep(5);

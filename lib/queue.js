@@ -79,7 +79,7 @@ class Queue extends EventEmitter {
   }
 
   /**
-   * One job to add, serialised: `{ name, data, opts, dataJson, optsJson }`. Throws a
+   * One job to add, serialised: `{ name, data, dataJson, optsJson }`. Throws a
    * typed error (to the caller's own promise) for bad input or a job over
    * `maxPayloadBytes`, which is refused here, before the text is copied to the engine.
    */

@@ -205,7 +205,6 @@ class Worker extends EventEmitter {
         break;
       }
       default: // 'lockLost': the engine reported it as an error event
-
         break;
     }
   }

@@ -5,30 +5,16 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use napi::bindgen_prelude::within_runtime_if_available;
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::{Env, Result, Status};
+use napi::{Env, Result};
 use napi_derive::napi;
 
 use ferroq_core::options::EventsOptions;
-use ferroq_core::queue_events::{EventsDelivery, EventsReader, EventsSink};
+use ferroq_core::queue_events::EventsReader;
 use ferroq_core::redis_store::RedisStore;
 
+use crate::callback::{JsCallback, OnDelivery};
 use crate::errors::{parse_json, throw};
 use crate::queue::NativeQueue;
-
-type OnDelivery = ThreadsafeFunction<String, (), String, Status, false>;
-
-/// Delivers to the JavaScript `QueueEvents`, one JSON string per crossing.
-struct JsEventsSink {
-    on_delivery: OnDelivery,
-}
-
-impl EventsSink for JsEventsSink {
-    fn deliver(&self, delivery: EventsDelivery) {
-        self.on_delivery
-            .call(delivery.to_json(), ThreadsafeFunctionCallMode::NonBlocking);
-    }
-}
 
 /// A queue's event reader. Its JavaScript callback keeps the process alive from the
 /// constructor until `close()` (as BullMQ's connection does); the reader owns it from
@@ -75,7 +61,7 @@ impl NativeQueueEvents {
                 self.store.clone(),
                 self.options.last_event_id.clone(),
                 Duration::from_millis(self.options.blocking_timeout),
-                JsEventsSink { on_delivery },
+                JsCallback(on_delivery),
             )
         });
         if let Ok(mut slot) = self.reader.lock() {

@@ -3,6 +3,7 @@
 //! `ferroq-core`.
 #![deny(clippy::all)]
 
+mod callback;
 mod errors;
 mod events;
 mod queue;

@@ -1,31 +1,18 @@
 //! `NativeWorker`: a running worker loop, and the processor side it delivers to.
 
 use napi::bindgen_prelude::within_runtime_if_available;
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::{Env, Result, Status};
+use napi::{Env, Result};
 use napi_derive::napi;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use ferroq_core::events::{Delivery, JobSink};
 use ferroq_core::options::{parse_concurrency, WorkerOptions};
 use ferroq_core::store::Lock;
 use ferroq_core::worker::{self, Outcome, WorkerHandle};
 
+use crate::callback::{JsCallback, OnDelivery};
 use crate::errors::{parse_json, throw};
 use crate::queue::NativeQueue;
-
-/// Delivers batches to the JavaScript wrapper as one JSON string per crossing.
-struct JsSink {
-    on_delivery: ThreadsafeFunction<String, (), String, Status, false>,
-}
-
-impl JobSink for JsSink {
-    fn deliver(&self, delivery: Delivery) {
-        self.on_delivery
-            .call(delivery.to_json(), ThreadsafeFunctionCallMode::NonBlocking);
-    }
-}
 
 /// One attempt's outcome as lib/worker.js writes it: `{"returnvalue": <raw JSON>}` for
 /// a completed attempt (stored as given, not re-parsed), or
@@ -89,7 +76,7 @@ impl NativeWorker {
         queue: &NativeQueue,
         options: String,
         autorun: bool,
-        on_delivery: ThreadsafeFunction<String, (), String, Status, false>,
+        on_delivery: OnDelivery,
     ) -> Result<Self> {
         let options = parse_json("opts", &options)
             .and_then(|options| WorkerOptions::from_json(&options))
@@ -101,7 +88,7 @@ impl NativeWorker {
             // Listed by `getWorkers` once this connects (a failure shows in the loop).
             let listed = store.clone();
             tokio::spawn(async move { listed.serve_worker(&name).await });
-            worker::spawn(store, options, autorun, JsSink { on_delivery })
+            worker::spawn(store, options, autorun, JsCallback(on_delivery))
         });
         Ok(Self {
             handle,

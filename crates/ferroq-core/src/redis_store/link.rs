@@ -145,15 +145,22 @@ impl Link {
     /// came, Redis has let go of the client, so a `CLIENT LIST` sent afterwards no
     /// longer shows it). A link never used has nothing to close.
     pub(crate) async fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        let conn = self.current.lock().ok().and_then(|mut c| c.1.take());
-        if let Some(mut conn) = conn {
+        if let Some(mut conn) = self.shut() {
             let _ = tokio::time::timeout(
                 QUIT_TIMEOUT,
                 redis::cmd("QUIT").query_async::<redis::Value>(&mut conn),
             )
             .await;
         }
+    }
+
+    /// Marks the link closed (it never connects again) and takes its connection.
+    fn shut(&self) -> Option<MultiplexedConnection> {
+        self.closed.store(true, Ordering::Release);
+        self.current
+            .lock()
+            .ok()
+            .and_then(|mut current| current.1.take())
     }
 
     /// A new, unshared link to the same address (for a blocking wait), its
@@ -322,10 +329,7 @@ impl Drop for Lease {
         // Dropped without `release` (a queue garbage-collected unclosed): the last
         // share closes the link, without waiting for Redis.
         if let Some(link) = self.give_back() {
-            link.closed.store(true, Ordering::Release);
-            if let Ok(mut current) = link.current.lock() {
-                current.1 = None;
-            }
+            link.shut();
         }
     }
 }

@@ -345,6 +345,25 @@ impl RedisStore {
         self.blocking_link().await?.conn().await.map(drop)
     }
 
+    /// Sends a blocking command (it waits up to `wait` in Redis) on this store's own
+    /// blocking connection, bounded by `wait` plus the command timeout.
+    async fn block<T: FromRedisValue>(&self, cmd: &redis::Cmd, wait: Duration) -> Result<T> {
+        let link = self.blocking_link().await?;
+        let Conn {
+            generation,
+            mut conn,
+        } = link.conn().await?;
+        let limit = wait + link.command_timeout();
+        bounded(
+            link,
+            generation,
+            Call::Plain,
+            limit,
+            cmd.query_async(&mut conn),
+        )
+        .await
+    }
+
     /// Sends one request on the shared connection, bounded by `limit`.
     async fn send<T, F>(
         &self,
@@ -665,11 +684,6 @@ impl Store for RedisStore {
 
     async fn wait_for_work(&self, timeout: Duration) -> Result<()> {
         self.inner.waited_for_work.store(true, Ordering::Relaxed);
-        let link = self.blocking_link().await?;
-        let Conn {
-            generation,
-            mut conn,
-        } = link.conn().await?;
         // BZPOPMIN takes seconds; a zero timeout would block forever.
         let secs = timeout.as_secs_f64().max(0.01);
         let cmd = redis::cmd("BZPOPMIN")
@@ -677,15 +691,7 @@ impl Store for RedisStore {
             .arg(&self.inner.wake_key)
             .arg(format!("{secs:.3}"))
             .to_owned();
-        bounded(
-            link,
-            generation,
-            Call::Plain,
-            timeout + link.command_timeout(),
-            cmd.query_async::<Value>(&mut conn),
-        )
-        .await?;
-        Ok(())
+        self.block::<Value>(&cmd, timeout).await.map(drop)
     }
 
     async fn stop_waiting(&self) {
@@ -744,11 +750,6 @@ impl Store for RedisStore {
         count: usize,
     ) -> Result<Vec<EventEntry>> {
         self.inner.read_events.store(true, Ordering::Relaxed);
-        let link = self.blocking_link().await?;
-        let Conn {
-            generation,
-            mut conn,
-        } = link.conn().await?;
         let events = self.keys().events();
         // Blocks on the events and on this reader's own wake stream (new entries only),
         // which closing sets.
@@ -763,14 +764,7 @@ impl Store for RedisStore {
             .arg(after)
             .arg("$")
             .to_owned();
-        let reply: Value = bounded(
-            link,
-            generation,
-            Call::Plain,
-            block + link.command_timeout(),
-            cmd.query_async(&mut conn),
-        )
-        .await?;
+        let reply: Value = self.block(&cmd, block).await?;
         let mut entries = Vec::new();
         for (stream, stream_reply) in streams_of(reply)? {
             if stream == events {
