@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::job::{ActiveJob, JobRecord};
-use crate::store::{Finish, FinishKind};
+use crate::store::{Finish, FinishKind, Stored};
 
 /// How an attempt's end was stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -48,17 +48,23 @@ pub enum AbortKind {
     Timeout,
     /// The worker closed by force: the job goes back to the queue untouched.
     Close,
+    /// The job was cancelled (`queue.cancel`, from any process): it fails, no retry.
+    Cancel,
 }
 
 impl Finished {
-    /// The report of `finish`, stored (or, with `stored` false, dropped because the
-    /// lock was lost) at `finished_on`.
-    pub fn of(finish: &Finish, stored: bool, finished_on: u64) -> Self {
+    /// The report of `finish`, as the store took it, at `finished_on`.
+    pub fn of(finish: &Finish, stored: &Stored, finished_on: u64) -> Self {
         let (status, delay) = match (&finish.kind, stored) {
-            (_, false) => (FinishedStatus::LockLost, 0),
-            (FinishKind::Complete { .. }, true) => (FinishedStatus::Completed, 0),
-            (FinishKind::Retry { delay, .. }, true) => (FinishedStatus::Retrying, *delay),
-            (FinishKind::Fail { .. }, true) => (FinishedStatus::Failed, 0),
+            (_, Stored::LockLost) => (FinishedStatus::LockLost, 0),
+            (_, Stored::Cancelled(_)) => (FinishedStatus::Failed, 0),
+            (FinishKind::Complete { .. }, Stored::AsSent) => (FinishedStatus::Completed, 0),
+            (FinishKind::Retry { delay, .. }, Stored::AsSent) => (FinishedStatus::Retrying, *delay),
+            (FinishKind::Fail { .. }, Stored::AsSent) => (FinishedStatus::Failed, 0),
+        };
+        let failed_reason = match stored {
+            Stored::Cancelled(reason) => Some(reason.as_str()),
+            _ => finish.kind.reason(),
         };
         Finished {
             id: finish.lock.id.clone(),
@@ -66,7 +72,7 @@ impl Finished {
             status,
             attempts_made: finish.attempts_made,
             finished_on,
-            failed_reason: finish.kind.reason().map(str::to_string),
+            failed_reason: failed_reason.map(str::to_string),
             delay,
             stacktrace: finish
                 .kind

@@ -18,6 +18,8 @@
 //! | `<p>:{q}:wake:<id>` | zset | wakes the blocking wait of one worker (set when it closes) |
 //! | `<p>:{q}:wake-events:<id>` | stream | wakes the blocking read of one `QueueEvents` (set when it closes) |
 //! | `<p>:{q}:meta` | hash | queue-wide settings: `paused` (set while the queue is paused) |
+//! | `<p>:{q}:cancels` | hash | active job id → cancel reason (`queue.cancel`), until the job ends |
+//! | `<p>:{q}:cancel` | channel | cancel requests for active jobs, published to their workers |
 //! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
 //! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
 //! | `<p>:{q}:logs:<id>` | list | the job's log lines |
@@ -95,9 +97,16 @@ impl QueueKeys {
     pub fn meta(&self) -> String {
         self.key("meta")
     }
+    pub fn cancels(&self) -> String {
+        self.key("cancels")
+    }
+    /// The pub/sub channel (not a key) on which workers hear of cancelled active jobs.
+    pub fn cancel_channel(&self) -> String {
+        self.key("cancel")
+    }
     /// The queue's standard keys, in the order lib.lua names them: every script that
     /// moves jobs takes these as its KEYS.
-    pub fn standard(&self) -> [String; 13] {
+    pub fn standard(&self) -> [String; 14] {
         [
             self.wait(),
             self.prioritized(),
@@ -112,6 +121,7 @@ impl QueueKeys {
             self.stalled_check(),
             self.events(),
             self.meta(),
+            self.cancels(),
         ]
     }
 

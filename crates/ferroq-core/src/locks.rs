@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::store::{Lock, Store};
+use crate::store::{CancelRequest, Lock, Renewal, Store};
 
 /// The locks a worker holds: job id → token. Written by the worker loop, read here.
 pub type HeldLocks = Arc<Mutex<HashMap<String, String>>>;
@@ -19,6 +19,8 @@ pub enum RenewalReport {
     /// recovered as stalled), or released because the job just finished. Only the
     /// worker loop knows which: it reports the ones it still runs.
     Lost(Vec<Lock>),
+    /// Jobs held that were cancelled (a request the worker may have missed).
+    Cancelled(Vec<CancelRequest>),
     Failed(crate::error::Error),
 }
 
@@ -48,18 +50,23 @@ pub fn spawn_renewal<S: Store>(
             if locks.is_empty() {
                 continue;
             }
-            let outcome = match store.extend_locks(&locks, lock_duration).await {
-                Ok(lost) if lost.is_empty() => continue,
-                Ok(lost) => RenewalReport::Lost(
-                    locks
+            let reports = match store.extend_locks(&locks, lock_duration).await {
+                Ok(Renewal { lost, cancelled }) => {
+                    let lost: Vec<Lock> = locks
                         .into_iter()
                         .filter(|lock| lost.contains(&lock.id))
-                        .collect(),
-                ),
-                Err(err) => RenewalReport::Failed(err),
+                        .collect();
+                    [
+                        (!lost.is_empty()).then_some(RenewalReport::Lost(lost)),
+                        (!cancelled.is_empty()).then_some(RenewalReport::Cancelled(cancelled)),
+                    ]
+                }
+                Err(err) => [Some(RenewalReport::Failed(err)), None],
             };
-            if report.send(outcome).is_err() {
-                return;
+            for outcome in reports.into_iter().flatten() {
+                if report.send(outcome).is_err() {
+                    return;
+                }
             }
         }
     })

@@ -87,11 +87,23 @@ pub struct CycleRequest {
     pub worker_name: Option<String>,
 }
 
+/// How the store took one finish of a `cycle` call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored as sent.
+    AsSent,
+    /// The lock was lost (the job was recovered as stalled and belongs to someone
+    /// else now); nothing was written.
+    LockLost,
+    /// The job was cancelled (`Store::cancel`) before its worker heard of it: it
+    /// failed with this reason instead of completing or retrying.
+    Cancelled(String),
+}
+
 #[derive(Debug, Default)]
 pub struct CycleResult {
-    /// One flag per finished item: false when its lock was lost (the job was recovered
-    /// as stalled and belongs to someone else now); nothing was written for it.
-    pub finished_ok: Vec<bool>,
+    /// One per finish sent, in order.
+    pub finished: Vec<Stored>,
     pub jobs: Vec<ActiveJob>,
     /// Due time (ms) of the earliest delayed job, when the call took fewer jobs than asked.
     pub next_delayed: Option<u64>,
@@ -114,6 +126,32 @@ pub struct EventEntry {
     pub fields: Vec<(String, String)>,
 }
 
+/// What renewing a worker's locks found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Renewal {
+    /// Ids whose lock the worker no longer holds.
+    pub lost: Vec<String>,
+    /// Jobs renewed that were cancelled meanwhile, with the reason (the worker may
+    /// have missed the request).
+    pub cancelled: Vec<CancelRequest>,
+}
+
+/// A request to cancel an active job, wherever it runs (`Store::cancel`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancelRequest {
+    pub id: String,
+    pub reason: String,
+}
+
+/// What `Store::cancel` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cancelled {
+    /// The job was waiting to run (waiting, prioritized or delayed): it failed now.
+    Failed,
+    /// The job is active: it is marked and its worker told; the attempt ends failed.
+    Requested,
+}
+
 /// A lock held by a worker: job id and token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lock {
@@ -132,12 +170,25 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Finishes jobs, promotes due delayed jobs and takes up to `fetch` jobs.
     fn cycle(&self, request: &CycleRequest) -> impl Future<Output = Result<CycleResult>> + Send;
 
-    /// Renews the locks still held; returns the ids whose lock was lost.
+    /// Renews the locks still held; says which were lost and which jobs were cancelled.
     fn extend_locks(
         &self,
         locks: &[Lock],
         lock_duration: u64,
-    ) -> impl Future<Output = Result<Vec<String>>> + Send;
+    ) -> impl Future<Output = Result<Renewal>> + Send;
+
+    /// Cancels job `id` with `reason` from any process (ferroq's own). A job waiting to
+    /// run fails at once, without retry. An active one ends failed with `reason`
+    /// whatever its attempt reports: its worker hears of it through
+    /// `cancel_requests` (else at its next lock renewal) and aborts the attempt; a job
+    /// whose worker died fails when found stalled. A finished job is `JobState`, a
+    /// missing one `JobNotFound`; neither changes anything.
+    fn cancel(&self, id: &str, reason: &str) -> impl Future<Output = Result<Cancelled>> + Send;
+
+    /// The queue's cancel requests for active jobs, as they are made, for a worker of
+    /// this store. Requests made while the store was unreachable may be missed (lock
+    /// renewal catches them).
+    fn cancel_requests(&self) -> tokio::sync::mpsc::UnboundedReceiver<CancelRequest>;
 
     /// One stalled-job pass for the queue; at most one pass per `interval` across all
     /// workers does any work. Jobs that fail by stalling keep or go by their own

@@ -6,13 +6,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ferroq_core::connection::ConnectionSpec;
+use ferroq_core::error::Error;
 use ferroq_core::events::{Delivery, JobSink};
 use ferroq_core::job::JobState;
 use ferroq_core::options::QueueOptions;
 use ferroq_core::options::{KeepJobs, WorkerOptions};
 use ferroq_core::queue::{prepare_job, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
-use ferroq_core::store::{CycleRequest, Finish, FinishKind, Lock, Store};
+use ferroq_core::store::{
+    CancelRequest, Cancelled, CycleRequest, Finish, FinishKind, Lock, Renewal, Store, Stored,
+};
 use ferroq_core::worker::{self, Outcome, WorkerHandle};
 use support::RedisServer;
 
@@ -80,11 +83,14 @@ async fn add_fetch_complete_in_order() {
     let mut req = fetch(1, "t2");
     req.finished = vec![completed("1", "wrong"), completed("2", "t1")];
     let res = store.cycle(&req).await.unwrap();
-    assert_eq!(res.finished_ok, [false, true]);
+    assert_eq!(res.finished, [Stored::LockLost, Stored::AsSent]);
     // The same finish sent again (as after a lost answer) is recognised as stored.
     let mut resent = fetch(0, "t3");
     resent.finished = vec![completed("2", "t1")];
-    assert_eq!(store.cycle(&resent).await.unwrap().finished_ok, [true]);
+    assert_eq!(
+        store.cycle(&resent).await.unwrap().finished,
+        [Stored::AsSent]
+    );
     // ... also when that finish removed the job (removeOnComplete: true).
     let mut removing = completed("3", "t2");
     if let FinishKind::Complete { keep, .. } = &mut removing.kind {
@@ -92,9 +98,15 @@ async fn add_fetch_complete_in_order() {
     }
     let mut remove = fetch(0, "t4");
     remove.finished = vec![removing];
-    assert_eq!(store.cycle(&remove).await.unwrap().finished_ok, [true]);
+    assert_eq!(
+        store.cycle(&remove).await.unwrap().finished,
+        [Stored::AsSent]
+    );
     assert!(store.get_job("3").await.unwrap().is_none());
-    assert_eq!(store.cycle(&remove).await.unwrap().finished_ok, [true]);
+    assert_eq!(
+        store.cycle(&remove).await.unwrap().finished,
+        [Stored::AsSent]
+    );
     assert_eq!(res.jobs[0].record.id, "3", "finish-and-fetch-next");
     assert_eq!(store.get_state("1").await.unwrap(), JobState::Active);
     let job2 = store.get_job("2").await.unwrap().unwrap();
@@ -192,7 +204,11 @@ async fn jobs_of_a_lost_answer_are_reclaimed() {
         )
         .await
         .unwrap();
-    assert!(renewed.is_empty(), "every job is locked with the new token");
+    assert_eq!(
+        renewed,
+        Renewal::default(),
+        "every job is locked with the new token"
+    );
     let record = store.get_job("1").await.unwrap().unwrap();
     assert_eq!(record.attempts_started, 2, "taken twice");
     assert_eq!(record.attempts_made, 0, "no attempt was spent");
@@ -328,4 +344,109 @@ async fn worker_loop_runs_without_node() {
     let job = store.get_job("1").await.unwrap().unwrap();
     assert_eq!(job.attempts_made, 2);
     assert_eq!(job.failed_reason.as_deref(), Some("odd"));
+}
+
+#[tokio::test]
+async fn cancel_fails_waiting_jobs_now_and_active_ones_at_their_end() {
+    let server = RedisServer::start();
+    let store = store(&server, "cancel");
+    let queue = Queue::new(store.clone());
+    let jobs = (0..3)
+        .map(|_| prepare_job(&QueueOptions::default(), "n", "{}", r#"{"attempts":3}"#).unwrap())
+        .collect();
+    queue.add(jobs).await.unwrap();
+    let mut requests = store.cancel_requests();
+
+    // Waiting: failed at once, with the reason.
+    assert_eq!(
+        store.cancel("3", "not needed").await.unwrap(),
+        Cancelled::Failed
+    );
+    let job3 = store.get_job("3").await.unwrap().unwrap();
+    assert_eq!(job3.state.as_deref(), Some("failed"));
+    assert_eq!(job3.failed_reason.as_deref(), Some("not needed"));
+    assert!(matches!(
+        store.cancel("3", "again").await,
+        Err(Error::JobState { .. })
+    ));
+    assert!(matches!(
+        store.cancel("9", "none").await,
+        Err(Error::JobNotFound(_))
+    ));
+
+    // Active: marked, the worker told through pub/sub, and its renewal says so too.
+    let got = store.cycle(&fetch(2, "t1")).await.unwrap();
+    assert_eq!(got.jobs.len(), 2);
+    assert_eq!(
+        store.cancel("1", "user").await.unwrap(),
+        Cancelled::Requested
+    );
+    let heard = tokio::time::timeout(Duration::from_secs(5), requests.recv()).await;
+    assert_eq!(
+        heard.unwrap(),
+        Some(CancelRequest {
+            id: "1".into(),
+            reason: "user".into()
+        })
+    );
+    let renewal = store
+        .extend_locks(
+            &[
+                Lock {
+                    id: "1".into(),
+                    token: "t1".into(),
+                },
+                Lock {
+                    id: "2".into(),
+                    token: "t1".into(),
+                },
+            ],
+            30_000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        renewal.cancelled,
+        [CancelRequest {
+            id: "1".into(),
+            reason: "user".into()
+        }]
+    );
+    assert!(renewal.lost.is_empty());
+
+    // The worker did not act on it and completes the job: it fails all the same.
+    let mut finish = fetch(0, "t2");
+    finish.finished = vec![completed("1", "t1"), completed("2", "t1")];
+    let stored = store.cycle(&finish).await.unwrap().finished;
+    assert_eq!(stored, [Stored::Cancelled("user".into()), Stored::AsSent]);
+    let job1 = store.get_job("1").await.unwrap().unwrap();
+    assert_eq!(job1.state.as_deref(), Some("failed"));
+    assert_eq!(job1.failed_reason.as_deref(), Some("user"));
+    assert_eq!(
+        store
+            .counts(&[JobState::Failed, JobState::Completed])
+            .await
+            .unwrap(),
+        [2, 1]
+    );
+
+    // An active job whose worker is gone fails when released, not requeued.
+    queue
+        .add(vec![
+            prepare_job(&QueueOptions::default(), "n", "{}", "{}").unwrap()
+        ])
+        .await
+        .unwrap();
+    let got = store.cycle(&fetch(1, "t3")).await.unwrap();
+    let id = got.jobs[0].record.id.clone();
+    store.cancel(&id, "stop").await.unwrap();
+    store
+        .release(&[Lock {
+            id: id.clone(),
+            token: "t3".into(),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(store.get_state(&id).await.unwrap(), JobState::Failed);
+    assert_eq!(store.counts(&[JobState::Waiting]).await.unwrap(), [0]);
 }

@@ -10,8 +10,8 @@ use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, PushInfo, PushKind};
-use tokio::sync::OnceCell;
+use redis::{AsyncConnectionConfig, PushInfo, PushKind, Value};
+use tokio::sync::{mpsc, OnceCell};
 
 use crate::connection::{ConnectionSpec, CONNECT_TIMEOUT};
 use crate::error::{Error, Result};
@@ -37,6 +37,11 @@ pub(crate) struct Link {
     /// Redis' `proto-max-bulk-len`, read once when a large value is first sent
     /// (`None`: not readable, e.g. `CONFIG` is not allowed for this user).
     bulk_limit: OnceCell<Option<u64>>,
+    /// Pub/sub channels this link listens on (RESP3: on the same connection as its
+    /// calls), and who hears each one's messages. Subscribed again on every new
+    /// connection.
+    listeners: Mutex<HashMap<String, Vec<(u64, mpsc::UnboundedSender<Vec<u8>>)>>>,
+    next_listener: std::sync::atomic::AtomicU64,
 }
 
 impl Link {
@@ -57,6 +62,8 @@ impl Link {
             connecting: tokio::sync::Mutex::new(()),
             closed: AtomicBool::new(false),
             bulk_limit: OnceCell::new(),
+            listeners: Mutex::new(HashMap::new()),
+            next_listener: std::sync::atomic::AtomicU64::new(1),
         })
     }
 
@@ -87,9 +94,11 @@ impl Link {
         // set), which would end every blocking wait early.
         let this: Weak<Self> = Arc::downgrade(self);
         let on_push = move |info: PushInfo| -> std::result::Result<(), ()> {
-            if info.kind == PushKind::Disconnection {
-                if let Some(link) = this.upgrade() {
-                    link.forget(generation);
+            if let Some(link) = this.upgrade() {
+                match info.kind {
+                    PushKind::Disconnection => link.forget(generation),
+                    PushKind::Message => link.hear(info.data),
+                    _ => {}
                 }
             }
             Ok(())
@@ -112,6 +121,13 @@ impl Link {
             )
             .await;
         }
+        let channels = self.channels();
+        if !channels.is_empty() {
+            // A failure leaves these requests unheard until the next connection; what
+            // listens has a slower way to learn of them (lock renewal, for cancels).
+            let mut conn = conn.clone();
+            let _ = tokio::time::timeout(self.command_timeout, conn.subscribe(&channels)).await;
+        }
         if let Ok(mut current) = self.current.lock() {
             *current = (generation, Some(conn.clone()));
         }
@@ -121,6 +137,80 @@ impl Link {
             return Err(Error::Closed("connection"));
         }
         Ok(Conn { generation, conn })
+    }
+
+    /// Messages published on `channel` from now on, while the link is connected, and
+    /// the listener's id for `stop_listening`.
+    pub(crate) fn listen(
+        self: &Arc<Self>,
+        channel: &str,
+    ) -> (u64, mpsc::UnboundedReceiver<Vec<u8>>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let id = self.next_listener.fetch_add(1, Ordering::Relaxed);
+        let first = match self.listeners.lock() {
+            Ok(mut listeners) => {
+                let senders = listeners.entry(channel.to_string()).or_default();
+                senders.push((id, tx));
+                senders.len() == 1
+            }
+            Err(_) => false,
+        };
+        // Not connected yet: the connection subscribes when it is made.
+        if let (true, Some(mut live)) = (first, self.live()) {
+            let (channel, timeout) = (channel.to_string(), self.command_timeout);
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(timeout, live.conn.subscribe(&channel)).await;
+            });
+        }
+        (id, rx)
+    }
+
+    /// Ends listener `id` of `channel` (its receiver sees the end); the last one gone
+    /// unsubscribes.
+    pub(crate) async fn stop_listening(&self, channel: &str, id: u64) {
+        let none_left = match self.listeners.lock() {
+            Ok(mut listeners) => match listeners.get_mut(channel) {
+                Some(senders) => {
+                    senders.retain(|(listener, _)| *listener != id);
+                    let empty = senders.is_empty();
+                    if empty {
+                        listeners.remove(channel);
+                    }
+                    empty
+                }
+                None => false,
+            },
+            Err(_) => false,
+        };
+        if let (true, Some(mut live)) = (none_left, self.live()) {
+            let _ =
+                tokio::time::timeout(self.command_timeout, live.conn.unsubscribe(channel)).await;
+        }
+    }
+
+    fn channels(&self) -> Vec<String> {
+        self.listeners
+            .lock()
+            .map(|listeners| listeners.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// A published message (`[channel, payload]`): handed to the channel's listeners.
+    fn hear(&self, data: Vec<Value>) {
+        let mut data = data.into_iter();
+        let (Some(Value::BulkString(channel)), Some(Value::BulkString(payload))) =
+            (data.next(), data.next())
+        else {
+            return;
+        };
+        let Ok(channel) = String::from_utf8(channel) else {
+            return;
+        };
+        if let Ok(listeners) = self.listeners.lock() {
+            for (_, tx) in listeners.get(&channel).into_iter().flatten() {
+                let _ = tx.send(payload.clone());
+            }
+        }
     }
 
     /// Drops connection `generation` (it broke, or stopped answering); the next call

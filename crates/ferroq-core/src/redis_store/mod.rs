@@ -16,7 +16,10 @@ use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::keys::QueueKeys;
 use crate::options::operations::Resets;
 use crate::options::{KeepJobs, QueueOptions};
-use crate::store::{CycleRequest, CycleResult, EventEntry, FinishKind, Lock, StalledReport, Store};
+use crate::store::{
+    CancelRequest, Cancelled, CycleRequest, CycleResult, EventEntry, FinishKind, Lock, Renewal,
+    StalledReport, Store, Stored,
+};
 use crate::time::now_ms;
 
 mod errors;
@@ -31,6 +34,7 @@ const LUA_LIB: &str = include_str!("lua/lib.lua");
 
 struct Scripts {
     add: redis::Script,
+    cancel: redis::Script,
     cycle: redis::Script,
     stalled: redis::Script,
     release: redis::Script,
@@ -56,6 +60,7 @@ fn queue_script(body: &str) -> redis::Script {
 
 static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     add: queue_script(include_str!("lua/add.lua")),
+    cancel: queue_script(include_str!("lua/cancel.lua")),
     cycle: queue_script(include_str!("lua/cycle.lua")),
     stalled: queue_script(include_str!("lua/stalled.lua")),
     release: queue_script(include_str!("lua/release.lua")),
@@ -104,6 +109,8 @@ struct Inner {
     events_max_len: String,
     /// The worker this store serves, by `name` (its blocking connection carries it).
     worker_name: std::sync::OnceLock<String>,
+    /// The link listeners that hear this store's cancel requests (its worker's).
+    cancel_listeners: Mutex<Vec<u64>>,
 }
 
 /// Whether a failed call may have changed anything, which decides how its error reads.
@@ -300,6 +307,7 @@ impl RedisStore {
                 blocking: OnceCell::new(),
                 events_max_len: options.events_max_len.to_string(),
                 worker_name: std::sync::OnceLock::new(),
+                cancel_listeners: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -505,6 +513,16 @@ impl RedisStore {
     pub async fn close(&self) {
         // A wait in progress would hold QUIT back: end it first.
         self.stop_waiting().await;
+        let listeners = self
+            .inner
+            .cancel_listeners
+            .lock()
+            .map(|mut listeners| std::mem::take(&mut *listeners))
+            .unwrap_or_default();
+        for listener in listeners {
+            let channel = self.keys().cancel_channel();
+            self.inner.link.stop_listening(&channel, listener).await;
+        }
         let blocking = self.inner.blocking.get();
         let lease = self
             .inner
@@ -625,31 +643,86 @@ impl Store for RedisStore {
         inv.arg(request.worker_name.as_deref().unwrap_or(""));
         let reply: Vec<Value> = self.run(Call::Plain, &inv).await?;
         let mut reply = reply.into_iter();
-        let flags: Vec<i64> = parse(reply.next().unwrap_or(Value::Nil))?;
+        let flags: Vec<Value> = parse(reply.next().unwrap_or(Value::Nil))?;
         let next_delayed: i64 = parse(reply.next().unwrap_or(Value::Int(-1)))?;
         let paused: i64 = parse(reply.next().unwrap_or(Value::Int(0)))?;
         Ok(CycleResult {
-            finished_ok: flags.into_iter().map(|f| f == 1).collect(),
+            finished: flags
+                .into_iter()
+                .map(|flag| match flag {
+                    Value::Int(1) => Ok(Stored::AsSent),
+                    Value::Int(_) => Ok(Stored::LockLost),
+                    reason => parse(reason).map(Stored::Cancelled),
+                })
+                .collect::<Result<_>>()?,
             next_delayed: u64::try_from(next_delayed).ok(),
             paused: paused == 1,
             jobs: read_jobs(reply, &request.token, now, request.worker_name.as_deref())?,
         })
     }
 
-    async fn extend_locks(&self, locks: &[Lock], lock_duration: u64) -> Result<Vec<String>> {
+    async fn extend_locks(&self, locks: &[Lock], lock_duration: u64) -> Result<Renewal> {
         let keys = self.keys();
-        let mut lost = Vec::new();
+        let mut renewal = Renewal::default();
         for chunk in locks.chunks(MAX_BATCH) {
             let mut inv = SCRIPTS.extend_locks.prepare_invoke();
             inv.key(keys.active())
                 .key(keys.locks())
+                .key(keys.cancels())
                 .arg(now_ms() + lock_duration);
             for lock in chunk {
                 inv.arg(&lock.id).arg(&lock.token);
             }
-            lost.extend(self.run::<Vec<String>>(Call::Plain, &inv).await?);
+            let (lost, cancelled): (Vec<String>, Vec<(String, String)>) =
+                self.run(Call::Plain, &inv).await?;
+            renewal.lost.extend(lost);
+            renewal.cancelled.extend(
+                cancelled
+                    .into_iter()
+                    .map(|(id, reason)| CancelRequest { id, reason }),
+            );
         }
-        Ok(lost)
+        Ok(renewal)
+    }
+
+    async fn cancel(&self, id: &str, reason: &str) -> Result<Cancelled> {
+        let mut inv = self.invoke(&SCRIPTS.cancel);
+        inv.arg(id)
+            .arg(reason)
+            .arg(now_ms())
+            .arg(self.keys().cancel_channel());
+        match self.run::<Value>(Call::Write, &inv).await? {
+            Value::Int(1) => Ok(Cancelled::Failed),
+            Value::Int(2) => Ok(Cancelled::Requested),
+            Value::Int(_) => Err(Error::JobNotFound(id.to_string())),
+            state => Err(Error::JobState {
+                id: id.to_string(),
+                needs: format!(
+                    "waiting, delayed or active (it is {})",
+                    parse::<String>(state)?
+                ),
+                action: "cancelled".into(),
+            }),
+        }
+    }
+
+    fn cancel_requests(&self) -> tokio::sync::mpsc::UnboundedReceiver<CancelRequest> {
+        let (listener, mut messages) = self.inner.link.listen(&self.keys().cancel_channel());
+        if let Ok(mut listeners) = self.inner.cancel_listeners.lock() {
+            listeners.push(listener);
+        }
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(payload) = messages.recv().await {
+                // Published by cancel.lua as [id, reason]; anything else is not ours.
+                if let Ok((id, reason)) = serde_json::from_slice::<(String, String)>(&payload) {
+                    if tx.send(CancelRequest { id, reason }).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        rx
     }
 
     async fn recover_stalled(
@@ -674,6 +747,7 @@ impl Store for RedisStore {
     async fn release(&self, locks: &[Lock]) -> Result<()> {
         for chunk in locks.chunks(MAX_BATCH) {
             let mut inv = self.invoke(&SCRIPTS.release);
+            inv.arg(now_ms());
             for lock in chunk {
                 inv.arg(&lock.id).arg(&lock.token);
             }

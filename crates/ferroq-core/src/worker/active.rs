@@ -97,6 +97,14 @@ impl ActiveJobs {
             .is_some_and(|job| job.token == lock.token)
     }
 
+    /// The lock of job `id`, while it runs here.
+    pub fn lock_of(&self, id: &str) -> Option<Lock> {
+        self.jobs.get(id).map(|job| Lock {
+            id: id.to_string(),
+            token: job.token.clone(),
+        })
+    }
+
     /// Ends the attempt running under `lock`: the job leaves the running set (its timer
     /// stops); its lock stays held until `release_lock`.
     pub fn end(&mut self, lock: &Lock) -> Option<RunningJob> {

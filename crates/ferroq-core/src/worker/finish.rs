@@ -22,6 +22,12 @@ pub(super) fn finish(
     };
     let attempts_made = job.attempts_made + 1;
     let kind = match outcome {
+        Outcome::Cancelled { reason } => FinishKind::Fail {
+            reason,
+            stacktrace: job.stacktrace.clone(),
+            keep: keep(job.opts.remove_on_fail, worker.remove_on_fail),
+            exhausted: false,
+        },
         Outcome::Completed { returnvalue } => FinishKind::Complete {
             returnvalue,
             keep: keep(job.opts.remove_on_complete, worker.remove_on_complete),

@@ -35,7 +35,7 @@ use crate::events::{AbortKind, Delivery, Finished, JobSink, WorkerEvent};
 use crate::locks::{spawn_renewal, RenewalReport};
 use crate::options::{KeepJobs, WorkerOptions};
 use crate::stalled::spawn_checker;
-use crate::store::{Finish, Lock, Store};
+use crate::store::{CancelRequest, Finish, Lock, Store};
 use crate::time::now_ms;
 
 use active::ActiveJobs;
@@ -57,6 +57,8 @@ pub enum Outcome {
         /// `UnrecoverableError`: fail now, whatever attempts remain.
         unrecoverable: bool,
     },
+    /// The job was cancelled (`Store::cancel`): it fails with `reason`, no retry.
+    Cancelled { reason: String },
 }
 
 enum Command {
@@ -191,6 +193,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             renewal_tx,
         );
         self.start_stalled_checker();
+        let mut cancels = self.store.cancel_requests();
 
         loop {
             self.step();
@@ -209,6 +212,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                     }
                 }
                 Some(report) = renewal_rx.recv() => self.on_renewal(report),
+                Some(request) = cancels.recv() => self.on_cancel(request),
                 answer = self.dispatcher.answer() => self.on_answer(answer),
                 wakeup = self.wakeups.next() => {
                     if let Wakeup::Signalled(Err(err)) = wakeup {
@@ -377,7 +381,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             delivery.events.push(WorkerEvent::Ready);
         }
         let finished_on = now_ms();
-        for (finish, stored) in sent.iter().zip(result.finished_ok) {
+        for (finish, stored) in sent.iter().zip(&result.finished) {
             self.active.release_lock(&finish.lock);
             delivery
                 .finished
@@ -422,8 +426,33 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                     ))));
                 }
             }
+            RenewalReport::Cancelled(requests) => {
+                for request in requests {
+                    self.on_cancel(request);
+                }
+            }
             RenewalReport::Failed(err) => self.deliver(Delivery::event(WorkerEvent::error(&err))),
         }
+    }
+
+    /// A job was cancelled from somewhere: if it runs here, its signal fires and the
+    /// attempt ends now, failed (as a timeout does), whatever the processor does next.
+    fn on_cancel(&mut self, request: CancelRequest) {
+        let Some(lock) = self.active.lock_of(&request.id) else {
+            return;
+        };
+        self.deliver(Delivery::event(WorkerEvent::Abort {
+            job_id: lock.id.clone(),
+            token: lock.token.clone(),
+            kind: AbortKind::Cancel,
+            reason: request.reason.clone(),
+        }));
+        self.on_outcome(
+            lock,
+            Outcome::Cancelled {
+                reason: request.reason,
+            },
+        );
     }
 
     fn on_error(&mut self, err: Error) {

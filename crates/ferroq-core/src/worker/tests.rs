@@ -13,7 +13,10 @@ use super::*;
 use crate::error::Result;
 use crate::events::FinishedStatus;
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
-use crate::store::{CycleRequest, CycleResult, EventEntry, FinishKind, StalledReport};
+use crate::store::{
+    CancelRequest, Cancelled, CycleRequest, CycleResult, EventEntry, FinishKind, Renewal,
+    StalledReport, Stored,
+};
 
 /// What the memory store holds and saw.
 #[derive(Default)]
@@ -25,6 +28,8 @@ struct Memory {
     /// Cycle calls still to fail, and when each call came.
     fail_calls: u32,
     calls: Vec<Instant>,
+    /// The workers' cancel request channels.
+    cancel_requests: Vec<mpsc::UnboundedSender<CancelRequest>>,
 }
 
 #[derive(Clone, Default)]
@@ -95,7 +100,11 @@ impl Store for MemoryStore {
                 memory.locks.remove(&finish.lock.id);
                 memory.stored.push(finish.clone());
             }
-            result.finished_ok.push(held);
+            result.finished.push(if held {
+                Stored::AsSent
+            } else {
+                Stored::LockLost
+            });
         }
         for _ in 0..request.fetch {
             let Some((id, opts)) = memory.waiting.pop_front() else {
@@ -110,13 +119,34 @@ impl Store for MemoryStore {
         Ok(result)
     }
 
-    async fn extend_locks(&self, locks: &[Lock], _lock_duration: u64) -> Result<Vec<String>> {
+    async fn extend_locks(&self, locks: &[Lock], _lock_duration: u64) -> Result<Renewal> {
         let memory = self.memory();
-        Ok(locks
+        let lost = locks
             .iter()
             .filter(|lock| memory.locks.get(&lock.id) != Some(&lock.token))
             .map(|lock| lock.id.clone())
-            .collect())
+            .collect();
+        Ok(Renewal {
+            lost,
+            cancelled: vec![],
+        })
+    }
+
+    async fn cancel(&self, id: &str, reason: &str) -> Result<Cancelled> {
+        let request = CancelRequest {
+            id: id.into(),
+            reason: reason.into(),
+        };
+        for tx in &self.memory().cancel_requests {
+            let _ = tx.send(request.clone());
+        }
+        Ok(Cancelled::Requested)
+    }
+
+    fn cancel_requests(&self) -> mpsc::UnboundedReceiver<CancelRequest> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.memory().cancel_requests.push(tx);
+        rx
     }
 
     async fn recover_stalled(&self, _: u32, _: u64, _: KeepJobs) -> Result<StalledReport> {
@@ -412,4 +442,39 @@ async fn a_forced_close_aborts_running_jobs_and_gives_them_back() {
     // A late outcome of an aborted attempt changes nothing.
     handle.report(vec![(taken[0].clone(), done())]);
     assert!(store.memory().stored.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_job_is_aborted_and_fails_without_retry() {
+    let store = MemoryStore::with_jobs(&[r#"{"attempts":3}"#]);
+    let (handle, mut deliveries) = start(&store, WorkerOptions::default());
+    let job = loop {
+        if let Some(job) = deliveries.recv().await.unwrap().jobs.pop() {
+            break job;
+        }
+    };
+    store.cancel("1", "user asked").await.unwrap();
+    let (mut aborted, mut finished) = (None, None);
+    while finished.is_none() {
+        let delivery = deliveries.recv().await.unwrap();
+        for event in delivery.events {
+            if let WorkerEvent::Abort { kind, reason, .. } = event {
+                aborted = Some((kind, reason));
+            }
+        }
+        finished = delivery.finished.into_iter().next();
+    }
+    assert_eq!(aborted, Some((AbortKind::Cancel, "user asked".into())));
+    let finished = finished.unwrap();
+    assert_eq!(finished.status, FinishedStatus::Failed);
+    assert_eq!(finished.failed_reason.as_deref(), Some("user asked"));
+    // The processor's late answer changes nothing.
+    handle.report(vec![(lock_of(&job), done())]);
+    handle.close(false).await;
+    let stored = &store.memory().stored;
+    assert_eq!(stored.len(), 1);
+    assert!(matches!(
+        &stored[0].kind,
+        FinishKind::Fail { reason, exhausted: false, .. } if reason == "user asked"
+    ));
 }

@@ -24,7 +24,9 @@
                    job was recovered as stalled: nothing is written for it). A job
                    this token already finished (a call whose answer was lost, sent
                    again) counts as 1: its field `ftk` names the token that finished
-                   it, or, for a finish that removes the job, the job is gone.
+                   it, or, for a finish that removes the job, the job is gone. The
+                   cancel reason where a cancelled job was to complete or retry: it
+                   failed with that reason instead.
     nextDelayed:   due time of the earliest delayed job, or -1; only looked up when
                    fewer jobs were taken than asked
     paused:        1 when the queue is paused (then no job was taken), else 0
@@ -51,6 +53,7 @@ local reclaimAt = fieldsAt + 1 + #jobFields
 local reclaimCount = tonumber(ARGV[reclaimAt])
 
 local line = new_line()
+local done = new_finishes()
 local flags = {}
 if finishCount > 0 then
   local ids = {}
@@ -61,8 +64,13 @@ if finishCount > 0 then
     for _, t in ipairs(part) do holders[#holders + 1] = t end
   end
 
+  local held = {}
+  for i = 0, finishCount - 1 do
+    if holders[i + 1] == ARGV[FIRST + i * FIELDS + 1] then held[#held + 1] = ids[i + 1] end
+  end
+  local cancelled = take_cancels(held)
+
   local released = {}
-  local done = new_finishes()
   for i = 0, finishCount - 1 do
     local base = FIRST + i * FIELDS
     local id = ARGV[base]
@@ -83,7 +91,11 @@ if finishCount > 0 then
       local jobKey = Q.jobPrefix .. id
       local kind, value, stack, atm = ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
       local keepCount, keepAge = tonumber(ARGV[base + 7]), tonumber(ARGV[base + 8])
-      if kind == 'r' then
+      if cancelled[id] and (kind == 'c' or kind == 'r') then
+        -- Cancelled while its worker had not heard of it: fails all the same.
+        flags[#flags] = cancelled[id]
+        fail_cancelled(done, id, cancelled[id], nowText, 'active', {'atm', atm, 'ftk', finishToken})
+      elseif kind == 'r' then
         local delay = tonumber(ARGV[base + 6])
         local dueAt = nil
         if delay > 0 then dueAt = now + delay end
@@ -107,7 +119,6 @@ if finishCount > 0 then
   end
   call_chunked('HDEL', Q.locks, released)
   call_chunked('ZREM', Q.active, released)
-  flush_finishes(done, nowText)
 end
 
 if reclaimCount > 0 then
@@ -118,8 +129,9 @@ if reclaimCount > 0 then
   for i = 1, #held, 2 do
     if lost[held[i + 1]] then orphans[#orphans + 1] = held[i] end
   end
-  requeue_front(line, orphans)
+  requeue_front(line, done, nowText, orphans)
 end
+flush_finishes(done, nowText)
 
 promote_due(line, nowText)
 -- A call that takes no jobs passes the ones it made ready on to an idle worker.

@@ -10,6 +10,10 @@
   `failed`, `retries-exhausted`), `take_jobs` (`active`); scripts add the events of
   their own (`added`, `stalled`, `drained`, ...) with `emit`.
 
+  A cancelled active job (`cancel.lua` marks it in `cancels`) never goes back to a
+  line: whichever transition ends its attempt fails it with the cancel reason
+  (`take_cancels`, `fail_cancelled`).
+
   Conventions: a job lives in the hash `<jobPrefix><id>`; `wait` is pushed on the
   left and taken from the right, so RPUSH puts a job first in line.
 ]]
@@ -19,6 +23,7 @@ local Q = {
   wait = KEYS[1], prioritized = KEYS[2], priorityCounter = KEYS[3], delayed = KEYS[4],
   active = KEYS[5], locks = KEYS[6], marker = KEYS[7], completed = KEYS[8],
   failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11], events = KEYS[12], meta = KEYS[13],
+  cancels = KEYS[14],
   jobPrefix = ARGV[1], logsPrefix = ARGV[2], eventsMaxLen = ARGV[3],
 }
 
@@ -131,19 +136,6 @@ local function flush_line(line, wake)
   return ready
 end
 
---------------------------------------------------------------------------------
--- Requeue: active jobs back to the front of the line, their locks released (a
--- worker crashed, closed by force, or lost the answer of the call that took them).
---------------------------------------------------------------------------------
-
-local function requeue_front(line, ids)
-  call_chunked('HDEL', Q.locks, ids)
-  call_chunked('ZREM', Q.active, ids)
-  for _, id in ipairs(ids) do
-    place_stored(line, id, Q.jobPrefix .. id, nil, true, 'active')
-  end
-end
-
 -- Moves delayed jobs whose time has come into their waiting line.
 local function promote_due(line, now)
   local due = rcall('ZRANGEBYSCORE', Q.delayed, '-inf', now, 'LIMIT', '0', '1000')
@@ -171,19 +163,26 @@ local function remove_jobs(ids)
   end
 end
 
--- Takes job `id` out of the line or set its state names (releasing its lock when
--- active) and deletes it; appends `removed`. Returns its state, or nil when it is gone.
-local function remove_job(id)
-  local state = rcall('HGET', Q.jobPrefix .. id, 'state')
-  if not state then return nil end
+-- Takes job `id` out of the line or set of its `state` (its lock and cancel mark
+-- go too when active).
+local function leave_line(id, state)
   if state == 'waiting' then
     rcall('LREM', Q.wait, 1, id)
   elseif state == 'active' then
     rcall('ZREM', Q.active, id)
     rcall('HDEL', Q.locks, id)
+    rcall('HDEL', Q.cancels, id)
   elseif Q[state] then
     rcall('ZREM', Q[state], id)
   end
+end
+
+-- Takes job `id` out of its line or set and deletes it; appends `removed`. Returns
+-- its state, or nil when it is gone.
+local function remove_job(id)
+  local state = rcall('HGET', Q.jobPrefix .. id, 'state')
+  if not state then return nil end
+  leave_line(id, state)
   remove_jobs({id})
   emit('removed', 'jobId', id, 'prev', state)
   return state
@@ -211,12 +210,14 @@ end
 -- Finishes job `id` as `state` ('completed' | 'failed'), writing `fields` (a flat
 -- list of hash fields and values, `state` and `finishedOn` added here). `event` is
 -- the event's own fields (returnvalue or failedReason); `exhausted`: the attempts
--- made (a failure with no attempt left), for `retries-exhausted`.
-local function finish(done, id, state, now, fields, keepCount, keepAge, event, exhausted)
+-- made (a failure with no attempt left), for `retries-exhausted`; `prev` the state
+-- it leaves (default 'active').
+local function finish(done, id, state, now, fields, keepCount, keepAge, event, exhausted, prev)
+  prev = prev or 'active'
   if state == 'completed' then
-    emit('completed', 'jobId', id, 'returnvalue', event, 'prev', 'active')
+    emit('completed', 'jobId', id, 'returnvalue', event, 'prev', prev)
   else
-    emit('failed', 'jobId', id, 'failedReason', event, 'prev', 'active')
+    emit('failed', 'jobId', id, 'failedReason', event, 'prev', prev)
     if exhausted then emit('retries-exhausted', 'jobId', id, 'attemptsMade', exhausted) end
   end
   if keepCount == 0 then
@@ -264,6 +265,58 @@ local function stored_keep_rule(text, defaultCount, defaultAge)
   local count, age = string.match(text, '^(-?%d+) (-?%d+)$')
   if not count then return defaultCount, defaultAge end
   return tonumber(count), tonumber(age)
+end
+
+--------------------------------------------------------------------------------
+-- Cancel: the ending of a job cancelled by `queue.cancel`.
+--------------------------------------------------------------------------------
+
+-- The cancel reasons of those of `ids` that are marked, by id, and removes their
+-- marks. With no job of the queue marked it costs one EXISTS.
+local function take_cancels(ids)
+  local marked = {}
+  if #ids == 0 or rcall('EXISTS', Q.cancels) == 0 then return marked end
+  local found = {}
+  for i = 1, #ids, CHUNK do
+    local part = {unpack(ids, i, math.min(i + CHUNK - 1, #ids))}
+    local reasons = rcall('HMGET', Q.cancels, unpack(part))
+    for j, id in ipairs(part) do
+      if reasons[j] then
+        marked[id] = reasons[j]
+        found[#found + 1] = id
+      end
+    end
+  end
+  call_chunked('HDEL', Q.cancels, found)
+  return marked
+end
+
+-- Fails job `id`, leaving state `prev`, for being cancelled with `reason`, kept or
+-- removed by its own `removeOnFail` (else kept); `fields` are more hash fields.
+local function fail_cancelled(done, id, reason, now, prev, fields)
+  local keepCount, keepAge = stored_keep_rule(rcall('HGET', Q.jobPrefix .. id, 'rof'), -1, -1)
+  fields[#fields + 1] = 'failedReason'
+  fields[#fields + 1] = reason
+  finish(done, id, 'failed', now, fields, keepCount, keepAge, reason, nil, prev)
+end
+
+--------------------------------------------------------------------------------
+-- Requeue: active jobs back to the front of the line, their locks released (a
+-- worker crashed, closed by force, or lost the answer of the call that took them).
+--------------------------------------------------------------------------------
+
+-- Cancelled ones fail instead (into `done`, see Finish).
+local function requeue_front(line, done, now, ids)
+  call_chunked('HDEL', Q.locks, ids)
+  call_chunked('ZREM', Q.active, ids)
+  local cancelled = take_cancels(ids)
+  for _, id in ipairs(ids) do
+    if cancelled[id] then
+      fail_cancelled(done, id, cancelled[id], now, 'active', {})
+    else
+      place_stored(line, id, Q.jobPrefix .. id, nil, true, 'active')
+    end
+  end
 end
 
 --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 --[[ stalled.lua — one pass of stalled-job recovery for the queue. Active jobs whose
   lock deadline passed (their worker died or hung) go back to the front of the line,
-  or fail once they stalled more than maxStalledCount times. A gate key lets only one
+  or fail once they stalled more than maxStalledCount times (a cancelled one fails
+  with its cancel reason). A gate key lets only one
   pass per interval do the work, however many workers ask.
 
   KEYS    the queue's standard keys (lib.lua)
@@ -27,9 +28,14 @@ call_chunked('HDEL', Q.locks, stalled)
 local line = new_line()
 local done = new_finishes()
 local recovered, failed = {}, {}
+local cancelled = take_cancels(stalled)
 for _, id in ipairs(stalled) do
   local jobKey = Q.jobPrefix .. id
-  if rcall('EXISTS', jobKey) == 1 then
+  if cancelled[id] then
+    if rcall('EXISTS', jobKey) == 1 then
+      fail_cancelled(done, id, cancelled[id], nowText, 'active', {})
+    end
+  elseif rcall('EXISTS', jobKey) == 1 then
     emit('stalled', 'jobId', id)
     local count = rcall('HINCRBY', jobKey, 'stc', 1)
     if count > maxStalled then
