@@ -40,7 +40,7 @@ pub(crate) struct Link {
     /// Pub/sub channels this link listens on (RESP3: on the same connection as its
     /// calls), and who hears each one's messages. Subscribed again on every new
     /// connection.
-    listeners: Mutex<HashMap<String, Vec<(u64, mpsc::UnboundedSender<Vec<u8>>)>>>,
+    listeners: Mutex<HashMap<String, Vec<Listener>>>,
     next_listener: std::sync::atomic::AtomicU64,
 }
 
@@ -291,6 +291,9 @@ impl Link {
         asked.ok().copied().flatten()
     }
 }
+
+/// One listener of a pub/sub channel: its id and where its messages go.
+type Listener = (u64, mpsc::UnboundedSender<Vec<u8>>);
 
 /// A connection handed to one call, with the generation it belongs to (so that a
 /// failure drops this connection and never a newer one).
