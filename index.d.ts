@@ -258,6 +258,11 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   updateData(data: DataType): Promise<void>;
   /** Makes a delayed job due `delay` ms from now; `ERR_JOB_STATE` when it is not delayed. */
   changeDelay(delay: number): Promise<void>;
+  /**
+   * ferroq's own: cancels this job from any process (see `Queue.cancel`); resolves to
+   * its state right after the call.
+   */
+  cancel(reason?: string): Promise<'failed' | 'active'>;
   /** Gives the job a new priority (0: none) and lifo; a waiting job moves to its new place. */
   changePriority(opts: { priority?: number; lifo?: boolean }): Promise<void>;
   /**
@@ -375,6 +380,15 @@ export declare class Queue<
   getWorkersCount(): Promise<number>;
   /** Removes a job, whatever its state: 1, or 0 when there is none; a job a worker runs is `ERR_JOB_LOCKED`. */
   remove(jobId: string, opts?: { removeChildren?: boolean }): Promise<number>;
+  /**
+   * ferroq's own cross-process cancel: a job waiting to run fails now with `reason`
+   * (default 'cancelled'), without retry; an active one has its processor's
+   * AbortSignal fired (`signal.reason` is `reason`) in whichever process runs it and
+   * ends failed with `reason`, whatever the processor does. Resolves to the job's
+   * state right after the call ('active' while its worker ends it). A finished job
+   * rejects with `JobStateError`, a missing one with `JobNotFoundError`.
+   */
+  cancel(jobId: string, reason?: string): Promise<'failed' | 'active'>;
   /** Removes the jobs waiting to run (waiting, prioritized, paused; delayed too with `delayed`). */
   drain(delayed?: boolean): Promise<void>;
   /** Removes up to `limit` (0: all) jobs of `type` (default completed) older than `grace` ms; resolves to their ids. */

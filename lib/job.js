@@ -57,6 +57,11 @@ class Job {
     await native(this._ops.removeJob(String(this.id)));
   }
 
+  /** ferroq's cross-process cancel of this job (see `queue.cancel`); resolves to 'failed' or 'active'. */
+  async cancel(reason) {
+    return native(this._ops.cancel(String(this.id), optionJson(reason)));
+  }
+
   /** Moves a failed (or, with `state`, completed) job back to waiting; `{ resetAttemptsMade }` counts its attempts anew. */
   async retry(state = 'failed', opts) {
     await native(this._ops.retryJob(String(this.id), optionJson(state), optionsJson('opts', opts)));

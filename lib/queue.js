@@ -292,6 +292,19 @@ class Queue extends EventEmitter {
     }
   }
 
+  /**
+   * ferroq's cross-process cancel: a job waiting to run (waiting, prioritized, delayed)
+   * fails now with `reason` (default 'cancelled'), without retry; an active one has its
+   * AbortSignal fired in whichever process runs it and ends failed with `reason`,
+   * whatever its processor does. Resolves to the job's state right after the call:
+   * 'failed', or 'active' while its worker ends it. A finished job is ERR_JOB_STATE, a
+   * missing one ERR_JOB_NOT_FOUND.
+   */
+  async cancel(jobId, reason) {
+    this._live();
+    return native(this._ops.cancel(String(jobId), optionJson(reason)));
+  }
+
   /** Removes the jobs waiting to run (waiting, prioritized, paused; delayed too with `delayed`). Active and finished jobs stay. */
   async drain(delayed = false) {
     this._live();

@@ -229,13 +229,14 @@ class Worker extends EventEmitter {
       case 'abort': {
         const entry = this._running.get(event.jobId);
         if (entry && entry.token === event.token) {
-          const reason = new Error(event.reason);
-          reason.name = event.kind === 'timeout' ? 'TimeoutError' : 'AbortError';
+          const error = new Error(event.reason);
+          error.name = event.kind === 'timeout' ? 'TimeoutError' : 'AbortError';
           if (entry.error === undefined) {
-            entry.error = reason;
+            entry.error = error;
             entry.reason = event.reason;
           }
-          entry.controller.abort(reason);
+          // A cancel's reason reaches the processor as given (BullMQ's cancelJob).
+          if (!entry.controller.signal.aborted) entry.controller.abort(event.kind === 'cancel' ? event.reason : error);
         }
         break;
       }

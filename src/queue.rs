@@ -9,7 +9,7 @@ use ferroq_core::job::JobState;
 use ferroq_core::options::{operations, QueueOptions};
 use ferroq_core::queue::{check_payload, prepare_job, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
-use ferroq_core::store::Store;
+use ferroq_core::store::{Cancelled, Store};
 use ferroq_core::time::now_ms;
 
 use crate::errors::{answer, parse_json, throw, Answer, ErrorData};
@@ -236,6 +236,24 @@ impl NativeQueue {
             self.queue.store().promote(id.as_deref(), count).await
         };
         answer(moved.await.map(|n| n as f64))
+    }
+
+    /// ferroq's cross-process cancel: `reason` JSON (a string, or null for the
+    /// default). Resolves to "failed" (the job waited: it failed now) or "active" (its
+    /// worker aborts it; it ends failed).
+    #[napi]
+    pub async fn cancel(&self, id: String, reason: String) -> Result<Answer<String>> {
+        let cancelled = async {
+            let reason = operations::cancel_reason(&parse_json("reason", &reason)?)?;
+            self.queue.store().cancel(&id, &reason).await
+        };
+        answer(cancelled.await.map(|done| {
+            match done {
+                Cancelled::Failed => "failed",
+                Cancelled::Requested => "active",
+            }
+            .to_string()
+        }))
     }
 
     /// `job.changeDelay(delay)`, the delay JSON.

@@ -567,6 +567,24 @@ pub mod operations {
         non_negative("delay", value, "a finite number ≥ 0 (ms)")
     }
 
+    /// The reason a job fails with when cancelled without one.
+    pub const DEFAULT_CANCEL_REASON: &str = "cancelled";
+    /// Longest cancel reason (the same bound as a failure reason).
+    pub const MAX_CANCEL_REASON: usize = 1 << 20;
+
+    /// `queue.cancel(id, reason)`: the reason, a string (default "cancelled").
+    pub fn cancel_reason(value: &Value) -> Result<String> {
+        match value {
+            Value::Null => Ok(DEFAULT_CANCEL_REASON.into()),
+            Value::String(reason) if reason.len() <= MAX_CANCEL_REASON => Ok(reason.clone()),
+            Value::String(_) => Err(crate::error::Error::invalid(
+                "reason",
+                format!("must be at most {MAX_CANCEL_REASON} bytes"),
+            )),
+            other => Err(rule("reason", "must be a string", other)),
+        }
+    }
+
     /// `job.changePriority({ priority, lifo })`.
     pub fn change_priority(value: &Value) -> Result<(u32, bool)> {
         let map = map(value)?;
