@@ -222,6 +222,12 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   queueName: string;
   queueQualifiedName: string;
 
+  /** A Job of `queue` from `[jobData, jobId]` as `moveToCompleted` resolves to them. */
+  static fromJSON<D = any, R = any, N extends string = string>(
+    queue: Queue<D, R, N> | Worker<D, R, N>,
+    json: any,
+    jobId?: string,
+  ): Job<D, R, N>;
   /** The job with this id in `queue`, or undefined. */
   static fromId<D = any, R = any, N extends string = string>(
     queue: Queue<D, R, N>,
@@ -271,8 +277,26 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
    * through `queueEvents`; `ttl` (ms) bounds the wait.
    */
   waitUntilFinished(queueEvents: QueueEvents, ttl?: number): Promise<ReturnType>;
+  /**
+   * Manual processing: completes the job `token` holds; with `fetchNext` (default true)
+   * takes the next job with the same token and resolves to `[jobData, jobId]`.
+   */
+  moveToCompleted(returnValue: ReturnType, token: string, fetchNext?: boolean): Promise<void | any[]>;
+  /**
+   * Manual processing: fails the attempt `token` holds (retried while attempts remain,
+   * after its backoff); `fetchNext` as in `moveToCompleted` (default false).
+   */
+  moveToFailed(err: Error, token: string, fetchNext?: boolean): Promise<void | any[]>;
+  /** Extends the lock `token` holds to `duration` ms from now; 1, or 0 when the token no longer holds it. */
+  extendLock(token: string, duration: number): Promise<number>;
   /** A plain-object snapshot. */
   toJSON(): JobJson;
+}
+
+/** `worker.getNextJob` options. */
+export interface GetNextJobOptions {
+  /** Wait up to `drainDelay` for a job when none waits (default true). */
+  block?: boolean;
 }
 
 /** The worker's processor: runs one job, resolves to its result. */
@@ -448,12 +472,23 @@ export interface WorkerListener<DataType = any, ResultType = any, NameType exten
 export declare class Worker<DataType = any, ResultType = any, NameType extends string = string> extends EventEmitter {
   readonly name: string;
   readonly opts: WorkerOptions;
-  /** Starts processing queue `name` (unless `autorun: false`). */
+  /**
+   * Starts processing queue `name` (unless `autorun: false`). Without a processor
+   * (`null`), nothing runs: take jobs with `getNextJob`.
+   */
   constructor(
     name: string,
-    processor: Processor<DataType, ResultType, NameType>,
+    processor?: Processor<DataType, ResultType, NameType> | null,
     opts?: WorkerOptions,
   );
+  /**
+   * Manual processing: takes the next job, locked with `token` for `lockDuration` (not
+   * renewed: extend it with `job.extendLock`); undefined when none came (with `block`,
+   * the default, after waiting up to `drainDelay`).
+   */
+  getNextJob(token: string, opts?: GetNextJobOptions): Promise<Job<DataType, ResultType, NameType> | undefined>;
+  /** Starts the stalled-job checks of a worker without a processor. */
+  startStalledCheckTimer(): Promise<void>;
   /** Starts a worker created with `autorun: false`; resolves when it closes. */
   run(): Promise<void>;
   /** Resolves once the worker reaches Redis; rejects with `ERR_CONNECTION` when it cannot. */

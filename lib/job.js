@@ -1,6 +1,6 @@
 'use strict';
 // A job as BullMQ's `Job`: a snapshot of the stored job plus methods that act on it.
-const { errorFor, native, readOption } = require('./errors');
+const { describeThrown, errorFor, native, readOption } = require('./errors');
 const { toJson, optionJson, optionsJson } = require('./serialize');
 
 class Job {
@@ -33,6 +33,12 @@ class Job {
     this.token = fields.token;
   }
 
+  /** A Job of `queue` from `[jobData, jobId]` as `moveToCompleted` gives them (BullMQ's `Job.fromJSON`). */
+  static fromJSON(queue, json, jobId) {
+    const fields = { ...json, id: jobId === undefined ? json.id : String(jobId) };
+    return new Job(queue._ops, queue.name, queue.opts.prefix, fields, queue._hooks);
+  }
+
   /** The job with this id in `queue`, or undefined (BullMQ's `Job.fromId`). */
   static async fromId(queue, jobId) {
     return queue.getJob(jobId);
@@ -55,6 +61,52 @@ class Job {
   /** Removes the job; a job a worker runs cannot be removed (ERR_JOB_LOCKED). */
   async remove(_opts) {
     await native(this._ops.removeJob(String(this.id)));
+  }
+
+  /**
+   * Manual processing: completes the job `token` holds with `returnValue`; with
+   * `fetchNext` (the default, as BullMQ) takes the next job with the same token and
+   * resolves to `[jobData, jobId]` for `Job.fromJSON`.
+   */
+  async moveToCompleted(returnValue, token, fetchNext = true) {
+    const next = await this._moveToFinished(`{"returnvalue":${toJson('returnValue', returnValue)}}`, token, fetchNext);
+    this.returnvalue = returnValue === undefined ? null : returnValue;
+    return next;
+  }
+
+  /**
+   * Manual processing: fails the attempt `token` holds with `err`; it is retried while
+   * attempts remain (after its backoff). With `fetchNext`, as `moveToCompleted`.
+   */
+  async moveToFailed(err, token, fetchNext = false) {
+    const { message, stack, unrecoverable } = describeThrown(err);
+    return this._moveToFinished(`{"failed":${JSON.stringify({ message, stack, unrecoverable })}}`, token, fetchNext);
+  }
+
+  async _moveToFinished(outcome, token, fetchNext) {
+    const text = await native(this._ops.moveToFinished(
+      String(this.id), String(token), outcome, Boolean(fetchNext), this._workerOptions(),
+    ));
+    const { finished, next } = JSON.parse(text);
+    this.attemptsMade = finished.attemptsMade;
+    if (finished.status === 'completed') {
+      this.finishedOn = finished.finishedOn;
+    } else {
+      this.failedReason = finished.failedReason;
+      if (finished.stacktrace) this.stacktrace = finished.stacktrace;
+      if (finished.status === 'failed') this.finishedOn = finished.finishedOn;
+    }
+    if (next) return [next, next.id];
+    return undefined;
+  }
+
+  /** Extends the lock `token` holds to `duration` ms from now; resolves to 1, or 0 when the token no longer holds it. */
+  async extendLock(token, duration) {
+    return (await native(this._ops.extendLock(String(this.id), String(token), optionJson(duration)))) ? 1 : 0;
+  }
+
+  _workerOptions() {
+    return (this._hooks && this._hooks.workerOptions) || '{}';
   }
 
   /** ferroq's cross-process cancel of this job (see `queue.cancel`); resolves to 'failed' or 'active'. */

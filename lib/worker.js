@@ -9,15 +9,19 @@ const { emitError, safely } = require('./listeners');
 const { InvalidOptionError, describeThrown, errorFor, fromNative, native, nativeSync, readOption } = require('./errors');
 
 class Worker extends EventEmitter {
-  /** Starts processing queue `name` with `processor(job, token, signal)` unless `autorun: false`. */
+  /**
+   * Starts processing queue `name` with `processor(job, token, signal)` unless
+   * `autorun: false`. Without a processor (null) nothing runs: take jobs with
+   * `getNextJob(token)` and end them with `job.moveToCompleted` / `moveToFailed`.
+   */
   constructor(name, processor, opts = {}) {
     super();
-    if (typeof processor !== 'function') {
-      throw new InvalidOptionError('invalid option `processor`: must be a function (job, token, signal) => Promise');
+    if (processor !== null && processor !== undefined && typeof processor !== 'function') {
+      throw new InvalidOptionError('invalid option `processor`: must be a function (job, token, signal) => Promise, or null to fetch jobs by hand');
     }
     opts = readOption('opts', () => ({ ...(opts || {}) }));
     openQueue(this, name, opts);
-    this.processor = processor;
+    this.processor = processor || null;
     this._running = new Map(); // job id -> { job, token, controller, result, error }
     this._closing = null;
     this._closed = false;
@@ -37,13 +41,15 @@ class Worker extends EventEmitter {
         this._emitError(fromNative(err));
       }
     };
-    const autorun = opts.autorun !== false;
+    const autorun = opts.autorun !== false && this.processor !== null;
     const engineOptions = readOption('opts', () => JSON.stringify(opts, (key, value) =>
       key === 'connection' || typeof value === 'function' ? undefined : value,
     ));
     this._native = nativeSync(
       () => new NativeWorker(this._ops, engineOptions, autorun, (delivery) => this._onDelivery(delivery)),
     );
+    // Jobs taken by hand end with the worker's options (retention, lock duration).
+    this._hooks.workerOptions = engineOptions;
     this._concurrency = this._native.concurrency;
     if (autorun) this._runPromise = this._untilClosed();
   }
@@ -59,12 +65,30 @@ class Worker extends EventEmitter {
 
   /** Starts a worker made with `autorun: false`; resolves when it closes. */
   run() {
+    if (!this.processor) {
+      return Promise.reject(new InvalidOptionError('invalid option `processor`: no process function is defined; use getNextJob'));
+    }
     if (this._runPromise) {
       return Promise.reject(new Error('Worker is already running.'));
     }
     this._runPromise = this._untilClosed();
     this._native.run();
     return this._runPromise;
+  }
+
+  /**
+   * Manual processing: takes the next job, locked with `token` for `lockDuration` (not
+   * renewed: extend it with `job.extendLock`); resolves to undefined when none came
+   * (with `block`, the default, after waiting up to `drainDelay`).
+   */
+  async getNextJob(token, { block = true } = {}) {
+    const text = await native(this._ops.nextJob(String(token), Boolean(block), this._hooks.workerOptions));
+    return text === null ? undefined : jobFrom(this, JSON.parse(text));
+  }
+
+  /** Starts the stalled-job checks of a worker without a processor (they start with processing otherwise). */
+  async startStalledCheckTimer() {
+    this._native.checkStalled();
   }
 
   /** How many jobs run at once. */

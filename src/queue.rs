@@ -6,13 +6,15 @@ use napi_derive::napi;
 
 use ferroq_core::connection::ConnectionSpec;
 use ferroq_core::job::JobState;
-use ferroq_core::options::{operations, QueueOptions};
+use ferroq_core::options::{operations, QueueOptions, WorkerOptions};
 use ferroq_core::queue::{check_payload, prepare_job, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
 use ferroq_core::store::{Cancelled, Store};
 use ferroq_core::time::now_ms;
+use ferroq_core::worker::Manual;
 
 use crate::errors::{answer, parse_json, throw, Answer, ErrorData};
+use crate::worker::read_outcome;
 
 fn states(types: &[String]) -> ferroq_core::Result<Vec<JobState>> {
     types.iter().map(|t| JobState::parse(t)).collect()
@@ -254,6 +256,70 @@ impl NativeQueue {
             }
             .to_string()
         }))
+    }
+
+    /// Manual processing: the next job (JSON) locked with `token`, or null when none
+    /// came (with `block`, after waiting up to the worker's `drainDelay`).
+    /// `worker_options`: the worker's options JSON.
+    #[napi]
+    pub async fn next_job(
+        &self,
+        token: String,
+        block: bool,
+        worker_options: String,
+    ) -> Result<Answer<Option<String>>> {
+        let next = async {
+            let manual = self.manual(&worker_options)?;
+            manual.next_job(operations::token(&token)?, block).await
+        };
+        answer(next.await.map(|job| job.map(|job| to_json(&job))))
+    }
+
+    /// Manual processing: ends the attempt job `id` runs under `token` with `outcome`
+    /// (as `NativeWorker.report` reads it); with `fetch_next` takes the next job.
+    /// Resolves to JSON `{finished, next}`.
+    #[napi]
+    pub async fn move_to_finished(
+        &self,
+        id: String,
+        token: String,
+        outcome: String,
+        fetch_next: bool,
+        worker_options: String,
+    ) -> Result<Answer<String>> {
+        let moved = async {
+            let manual = self.manual(&worker_options)?;
+            let token = operations::token(&token)?;
+            manual
+                .finish(&id, token, read_outcome(&outcome), fetch_next)
+                .await
+        };
+        answer(moved.await.map(|(finished, next)| {
+            to_json(&serde_json::json!({ "finished": finished, "next": next }))
+        }))
+    }
+
+    /// `job.extendLock(token, duration)`: false when `token` no longer holds the lock.
+    #[napi]
+    pub async fn extend_lock(
+        &self,
+        id: String,
+        token: String,
+        duration: String,
+    ) -> Result<Answer<bool>> {
+        let extended = async {
+            let duration = operations::lock_extension(&parse_json("duration", &duration)?)?;
+            let manual = Manual::new(self.queue.store().clone(), WorkerOptions::default());
+            manual
+                .extend_lock(&id, operations::token(&token)?, duration)
+                .await
+        };
+        answer(extended.await)
+    }
+
+    fn manual(&self, worker_options: &str) -> ferroq_core::error::Result<Manual<RedisStore>> {
+        let options = WorkerOptions::from_json(&parse_json("opts", worker_options)?)?;
+        Ok(Manual::new(self.queue.store().clone(), options))
     }
 
     /// `job.changeDelay(delay)`, the delay JSON.

@@ -36,7 +36,7 @@ struct FailedJs {
 
 /// Reads one outcome. One that cannot be read still ends its attempt, as a failure
 /// saying why: a job must never stay active because its outcome was unreadable.
-fn read_outcome(text: &str) -> Outcome {
+pub(crate) fn read_outcome(text: &str) -> Outcome {
     match serde_json::from_str::<OutcomeJs>(text) {
         Ok(OutcomeJs {
             failed: Some(f), ..
@@ -119,6 +119,12 @@ impl NativeWorker {
     #[napi]
     pub fn run(&self) {
         self.handle.run();
+    }
+
+    /// Starts the stalled-job checks without processing (manual processing).
+    #[napi]
+    pub fn check_stalled(&self) {
+        self.handle.check_stalled();
     }
 
     /// Changes how many jobs run at once; `concurrency` is JSON, validated here.

@@ -567,6 +567,22 @@ pub mod operations {
         non_negative("delay", value, "a finite number ≥ 0 (ms)")
     }
 
+    /// Manual processing's lock token (`getNextJob(token)`): a non-empty string.
+    pub fn token(value: &str) -> Result<&str> {
+        if value.is_empty() {
+            return Err(crate::error::Error::invalid(
+                "token",
+                "must be a non-empty string",
+            ));
+        }
+        Ok(value)
+    }
+
+    /// `job.extendLock(token, duration)`: ms, at least 1.
+    pub fn lock_extension(value: &Value) -> Result<u64> {
+        integer_in("duration", value, 1, u64::MAX)
+    }
+
     /// The reason a job fails with when cancelled without one.
     pub const DEFAULT_CANCEL_REASON: &str = "cancelled";
     /// Longest cancel reason (the same bound as a failure reason).
@@ -676,8 +692,11 @@ impl WorkerOptions {
         }
         if let Some(v) = get(map, "drainDelay") {
             // BullMQ gives drainDelay in seconds.
-            let secs = non_negative("drainDelay", v, "a finite number ≥ 0 (seconds)")?;
-            opts.drain_delay = (secs * 1000).max(10);
+            let secs = v
+                .as_f64()
+                .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 1e9)
+                .ok_or_else(|| rule("drainDelay", "must be a finite number ≥ 0 (seconds)", v))?;
+            opts.drain_delay = ((secs * 1000.0).round() as u64).max(10);
         }
         if let Some(v) = get(map, "removeOnComplete") {
             opts.remove_on_complete = parse_keep_jobs("removeOnComplete", v)?;

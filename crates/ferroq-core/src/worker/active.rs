@@ -28,6 +28,20 @@ pub(super) struct RunningJob {
     pub timeout: Option<JoinHandle<()>>,
 }
 
+impl RunningJob {
+    /// A job as its record stands, run under `token` with no timer (manual processing).
+    pub fn of(record: &crate::job::JobRecord, token: &str) -> Self {
+        RunningJob {
+            token: token.to_string(),
+            opts: record.options(),
+            attempts_made: record.attempts_made,
+            stacktrace: record.stacktrace.get().to_string(),
+            processed_on: record.processed_on.unwrap_or_else(now_ms),
+            timeout: None,
+        }
+    }
+}
+
 impl Drop for RunningJob {
     fn drop(&mut self) {
         if let Some(timer) = self.timeout.take() {
@@ -62,8 +76,8 @@ impl ActiveJobs {
     /// Starts running a job just taken; its timeout (if any) reports to `commands`.
     pub fn start(&mut self, job: &ActiveJob, commands: &mpsc::UnboundedSender<Command>) {
         let record = &job.record;
-        let opts = record.options();
-        let timeout = opts.timeout.map(|after| {
+        let mut running = RunningJob::of(record, &job.token);
+        running.timeout = running.opts.timeout.map(|after| {
             let commands = commands.clone();
             let lock = Lock {
                 id: record.id.clone(),
@@ -77,17 +91,7 @@ impl ActiveJobs {
         if let Ok(mut held) = self.held.lock() {
             held.insert(record.id.clone(), job.token.clone());
         }
-        self.jobs.insert(
-            record.id.clone(),
-            RunningJob {
-                token: job.token.clone(),
-                opts,
-                attempts_made: record.attempts_made,
-                stacktrace: record.stacktrace.get().to_string(),
-                processed_on: record.processed_on.unwrap_or_else(now_ms),
-                timeout,
-            },
-        );
+        self.jobs.insert(record.id.clone(), running);
     }
 
     /// True while the job runs under this lock (not timed out, released or replaced).

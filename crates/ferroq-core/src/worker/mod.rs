@@ -9,7 +9,9 @@
 //! - [`active`]: the jobs it runs, their locks and timeout timers;
 //! - [`dispatcher`]: its store calls (two in flight at once) and their retries;
 //! - [`wakeups`]: what makes an idle worker look for jobs again;
-//! - [`finish`]: how an attempt's outcome is stored (complete, retry or fail).
+//! - [`finish`]: how an attempt's outcome is stored (complete, retry or fail);
+//! - [`manual`]: the same transitions on the caller's call, for a worker without a
+//!   processor.
 //!
 //! An attempt's end has one name per stage: the processor reports an [`Outcome`];
 //! the worker decides a [`Finish`] (the transition to store); once stored, the
@@ -19,6 +21,7 @@ mod active;
 mod capacity;
 mod dispatcher;
 mod finish;
+mod manual;
 mod phase;
 #[cfg(test)]
 mod tests;
@@ -43,6 +46,8 @@ use capacity::Capacity;
 use dispatcher::{Answer, Dispatcher};
 use phase::Phase;
 use wakeups::{Wakeup, Wakeups};
+
+pub use manual::Manual;
 
 /// How a processor ended an attempt.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +75,8 @@ enum Command {
         after: u64,
     },
     Run,
+    /// Start the stalled-job checks without processing (manual processing).
+    CheckStalled,
     Concurrency(u32),
     /// Take no jobs until `Resume`; `done` is told once none runs (or at once).
     Pause {
@@ -101,6 +108,12 @@ impl WorkerHandle {
     /// Starts fetching (for workers created with `autorun: false`).
     pub fn run(&self) {
         let _ = self.commands.send(Command::Run);
+    }
+
+    /// Starts the stalled-job checks of a worker that does not process (BullMQ's
+    /// `startStalledCheckTimer`, for manual processing).
+    pub fn check_stalled(&self) {
+        let _ = self.commands.send(Command::CheckStalled);
     }
 
     /// Changes how many jobs run at once (BullMQ's `worker.concurrency = n`); jobs
@@ -236,7 +249,13 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
 
     /// Stalled checks start with processing (as BullMQ's, at `run()`).
     fn start_stalled_checker(&mut self) {
-        if self.phase.takes_jobs() && self.stalled_checker.is_none() {
+        if self.phase.takes_jobs() {
+            self.check_stalled();
+        }
+    }
+
+    fn check_stalled(&mut self) {
+        if self.stalled_checker.is_none() {
             self.stalled_checker = Some(spawn_checker(
                 self.store.clone(),
                 self.sink.clone(),
@@ -330,6 +349,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                     self.start_stalled_checker();
                 }
             }
+            Command::CheckStalled => self.check_stalled(),
             Command::Concurrency(concurrency) => {
                 self.capacity.set_concurrency(concurrency);
                 self.wakeups.want_jobs = true;
