@@ -609,3 +609,5 @@ export declare class JobStateError extends FerroqError {}
 export declare class ActiveJobsError extends FerroqError {}
 /** `ERR_CLOSED`: the queue or worker is closed. */
 export declare class ClosedError extends FerroqError {}
+/** `ERR_UNSUPPORTED`: a BullMQ feature ferroq does not have yet (an option or a method); nothing was changed. */
+export declare class UnsupportedError extends FerroqError {}

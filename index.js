@@ -22,3 +22,4 @@ exports.JobLockedError = errors.JobLockedError;
 exports.JobStateError = errors.JobStateError;
 exports.ActiveJobsError = errors.ActiveJobsError;
 exports.ClosedError = errors.ClosedError;
+exports.UnsupportedError = errors.UnsupportedError;

@@ -73,6 +73,11 @@ class ClosedError extends FerroqError {
   constructor(message, code = 'ERR_CLOSED') { super(message, code); }
 }
 
+/** A BullMQ feature ferroq does not have yet (an option or a method); nothing was changed. */
+class UnsupportedError extends FerroqError {
+  constructor(message, code = 'ERR_UNSUPPORTED') { super(message, code); }
+}
+
 /** Thrown by a processor: the job fails at once, whatever attempts remain (BullMQ's). */
 class UnrecoverableError extends Error {
   constructor(message = 'bullmq:unrecoverable') {
@@ -151,6 +156,7 @@ const byCode = {
   ERR_JOB_STATE: JobStateError,
   ERR_ACTIVE_JOBS: ActiveJobsError,
   ERR_CLOSED: ClosedError,
+  ERR_UNSUPPORTED: UnsupportedError,
 };
 
 /** Builds the error for an engine error code. */
@@ -195,6 +201,7 @@ module.exports = {
   JobStateError,
   ActiveJobsError,
   ClosedError,
+  UnsupportedError,
   UnrecoverableError,
   describeThrown,
   readOption,

@@ -61,6 +61,9 @@ pub enum Error {
     /// not be stored.
     #[error("lost the lock of job {0}: it was recovered as stalled and runs elsewhere; this attempt's outcome is not stored")]
     LockLost(String),
+    /// A BullMQ feature ferroq does not have yet; nothing was changed.
+    #[error("`{field}` is not built in ferroq yet: {detail}")]
+    Unsupported { field: String, detail: String },
     /// A defect in ferroq.
     #[error("internal error: {0}")]
     Internal(String),
@@ -84,6 +87,7 @@ impl Error {
             Error::Closed(_) => "ERR_CLOSED",
             Error::Corrupt(_) => "ERR_CORRUPT",
             Error::LockLost(_) => "ERR_LOCK_LOST",
+            Error::Unsupported { .. } => "ERR_UNSUPPORTED",
             Error::Internal(_) => "ERR_INTERNAL",
         }
     }

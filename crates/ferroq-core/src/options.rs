@@ -245,6 +245,44 @@ fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     map.get(key).filter(|v| !v.is_null())
 }
 
+/// Refuses BullMQ options whose behaviour ferroq does not have yet, rather than
+/// ignoring them (a job added with `repeat` would run once, silently): each `(name,
+/// detail)` given a value that asks for something (not null, false or 0).
+fn refuse_unbuilt(map: &Map<String, Value>, unbuilt: &[(&str, &str)]) -> Result<()> {
+    for (field, detail) in unbuilt {
+        let asks = match get(map, field) {
+            None | Some(Value::Bool(false)) => false,
+            Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+            Some(_) => true,
+        };
+        if asks {
+            return Err(Error::Unsupported {
+                field: field.to_string(),
+                detail: detail.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Job options of BullMQ 5 that ferroq does not build yet.
+const UNBUILT_JOB_OPTIONS: &[(&str, &str)] = &[
+    ("repeat", "repeatable jobs come with job schedulers"),
+    ("deduplication", "deduplication is planned"),
+    ("debounce", "deduplication (debounce) is planned"),
+    ("parent", "flows (parent and child jobs) are not built"),
+    ("failParentOnFailure", "flows (parent and child jobs) are not built"),
+    ("continueParentOnFailure", "flows (parent and child jobs) are not built"),
+    ("ignoreDependencyOnFailure", "flows (parent and child jobs) are not built"),
+    ("removeDependencyOnFailure", "flows (parent and child jobs) are not built"),
+];
+
+/// Worker options of BullMQ 5 that ferroq does not build yet.
+const UNBUILT_WORKER_OPTIONS: &[(&str, &str)] = &[
+    ("limiter", "rate limits are planned"),
+    ("useWorkerThreads", "sandboxed processors are not built"),
+];
+
 impl JobOptions {
     /// Validates the options object of `queue.add` (already merged with the queue's
     /// `defaultJobOptions`).
@@ -254,6 +292,7 @@ impl JobOptions {
             Value::Object(map) => map,
             other => return Err(rule("opts", "must be an object", other)),
         };
+        refuse_unbuilt(map, UNBUILT_JOB_OPTIONS)?;
         let mut opts = Self::default();
         if let Some(v) = get(map, "jobId") {
             opts.job_id = parse_job_id(v)?;
@@ -673,6 +712,7 @@ impl WorkerOptions {
             Value::Object(map) => map,
             other => return Err(rule("opts", "must be an object", other)),
         };
+        refuse_unbuilt(map, UNBUILT_WORKER_OPTIONS)?;
         let mut opts = Self::default();
         if let Some(v) = get(map, "concurrency") {
             opts.concurrency = parse_concurrency(v)?;
