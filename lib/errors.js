@@ -78,13 +78,34 @@ class UnsupportedError extends FerroqError {
   constructor(message, code = 'ERR_UNSUPPORTED') { super(message, code); }
 }
 
-/** Thrown by a processor: the job fails at once, whatever attempts remain (BullMQ's). */
-class UnrecoverableError extends Error {
-  constructor(message = 'bullmq:unrecoverable') {
-    super(message);
-    this.name = 'UnrecoverableError';
-  }
+/** BullMQ's default messages of the errors a processor throws to signal something. */
+const UNRECOVERABLE_ERROR = 'bullmq:unrecoverable';
+const DELAYED_ERROR = 'bullmq:movedToDelayed';
+const WAITING_CHILDREN_ERROR = 'bullmq:movedToWaitingChildren';
+const WAITING_ERROR = 'bullmq:movedToWait';
+const RATE_LIMIT_ERROR = 'bullmq:rateLimitExceeded';
+
+/** A BullMQ error class a processor throws: its name is `name`, its default message `marker`. */
+function processorError(name, marker) {
+  return {
+    [name]: class extends Error {
+      constructor(message = marker) {
+        super(message);
+        this.name = name;
+      }
+    },
+  }[name];
 }
+
+/** Thrown by a processor: the job fails at once, whatever attempts remain (BullMQ's). */
+const UnrecoverableError = processorError('UnrecoverableError', UNRECOVERABLE_ERROR);
+// BullMQ's processor signals whose moves (job.moveToDelayed, moveToWaitingChildren,
+// moveToWait, worker.rateLimit) ferroq does not build: thrown, they fail the attempt as
+// any error does.
+const DelayedError = processorError('DelayedError', DELAYED_ERROR);
+const WaitingChildrenError = processorError('WaitingChildrenError', WAITING_CHILDREN_ERROR);
+const WaitingError = processorError('WaitingError', WAITING_ERROR);
+const RateLimitError = processorError('RateLimitError', RATE_LIMIT_ERROR);
 
 /** Longest failure message or stack trace a job keeps (characters); longer ones are cut. */
 const MAX_REASON_CHARS = 1 << 20;
@@ -203,6 +224,15 @@ module.exports = {
   ClosedError,
   UnsupportedError,
   UnrecoverableError,
+  DelayedError,
+  WaitingChildrenError,
+  WaitingError,
+  RateLimitError,
+  UNRECOVERABLE_ERROR,
+  DELAYED_ERROR,
+  WAITING_CHILDREN_ERROR,
+  WAITING_ERROR,
+  RATE_LIMIT_ERROR,
   describeThrown,
   readOption,
   errorFor,

@@ -2,6 +2,7 @@
 // A job as BullMQ's `Job`: a snapshot of the stored job plus methods that act on it.
 const { describeThrown, errorFor, native, readOption } = require('./errors');
 const { toJson, optionJson, optionsJson } = require('./serialize');
+const { defineUnbuilt } = require('./unbuilt');
 
 class Job {
   /**
@@ -12,6 +13,7 @@ class Job {
     this._ops = ops;
     this._hooks = hooks;
     this.queueName = queueName;
+    this.prefix = prefix;
     this.queueQualifiedName = `${prefix}:${queueName}`;
     this.id = fields.id;
     this.name = fields.name;
@@ -42,6 +44,11 @@ class Job {
   /** The job with this id in `queue`, or undefined (BullMQ's `Job.fromId`). */
   static async fromId(queue, jobId) {
     return queue.getJob(jobId);
+  }
+
+  /** Appends a line to the log of job `jobId` of `queue` (BullMQ's static `Job.addJobLog`). */
+  static async addJobLog(queue, jobId, logRow, keepLogs) {
+    return queue.addJobLog(jobId, logRow, keepLogs);
   }
 
   /** Stores the job's progress (a number or an object) and emits `progress` on the Queue or Worker that handed out the job. */
@@ -178,6 +185,11 @@ class Job {
     return (await this.getState()) === 'delayed';
   }
 
+  /** True when the job waits for its children (never, until flows are built). */
+  async isWaitingChildren() {
+    return (await this.getState()) === 'waiting-children';
+  }
+
   /** True when the job waits in priority order. */
   async isPrioritized() {
     return (await this.getState()) === 'prioritized';
@@ -228,6 +240,29 @@ class Job {
     });
   }
 
+  /** The job as BullMQ stores it: `data`, `returnvalue` and `stacktrace` as JSON text. */
+  asJSON() {
+    return {
+      id: this.id,
+      name: this.name,
+      data: JSON.stringify(this.data === undefined ? {} : this.data),
+      opts: this.opts,
+      progress: this.progress,
+      attemptsMade: this.attemptsMade,
+      attemptsStarted: this.attemptsStarted,
+      stalledCounter: this.stalledCounter,
+      finishedOn: this.finishedOn,
+      processedOn: this.processedOn,
+      timestamp: this.timestamp,
+      delay: this.delay,
+      priority: this.priority,
+      failedReason: this.failedReason,
+      stacktrace: JSON.stringify(this.stacktrace),
+      returnvalue: JSON.stringify(this.returnvalue),
+      processedBy: this.processedBy,
+    };
+  }
+
   /** A plain-object snapshot (what JSON.stringify(job) writes). */
   toJSON() {
     return {
@@ -252,5 +287,27 @@ class Job {
     };
   }
 }
+
+const FLOWS = 'flows (parent and child jobs) are not built';
+defineUnbuilt(Job, {
+  discard: ['sync', 'use an UnrecoverableError to fail a job without retries'],
+  moveToDelayed: 'moving an active job to delayed from its processor is planned',
+  moveToWait: 'moving an active job back to waiting from its processor is planned',
+  moveToWaitingChildren: FLOWS,
+  getChildrenValues: FLOWS,
+  getFailedChildrenValues: FLOWS,
+  getIgnoredChildrenFailures: FLOWS,
+  getDependencies: FLOWS,
+  getDependenciesCount: FLOWS,
+  removeChildDependency: FLOWS,
+  removeUnprocessedChildren: FLOWS,
+  removeDeduplicationKey: 'deduplication is planned',
+  clearLogs: 'trimming a job log is planned',
+  asJSONSandbox: 'sandboxed processors are not built',
+}, { label: 'job' });
+defineUnbuilt(Job, {
+  create: 'use queue.add',
+  createBulk: 'use queue.addBulk',
+}, { label: 'Job', isStatic: true });
 
 module.exports = { Job };

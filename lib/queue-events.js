@@ -1,8 +1,8 @@
 'use strict';
 // BullMQ's QueueEvents: the events of every job of a queue, from any process, read
 // from the queue's event stream by the engine (blocking in Redis; nothing polls).
-const { EventEmitter } = require('node:events');
 const { NativeQueueEvents } = require('./native');
+const { QueueBase } = require('./queue-base');
 const { openQueue, untilReady } = require('./queue');
 const { errorFor, native, nativeSync, readOption } = require('./errors');
 const { optionsJson } = require('./serialize');
@@ -17,7 +17,7 @@ function parsed(text) {
   }
 }
 
-class QueueEvents extends EventEmitter {
+class QueueEvents extends QueueBase {
   /** Listens to the events of queue `name`; starts at once unless `autorun: false`. */
   constructor(name, opts = {}) {
     super();

@@ -1,7 +1,8 @@
 'use strict';
 // BullMQ's Queue: adds jobs and reads them back.
-const { EventEmitter } = require('node:events');
 const { NativeQueue } = require('./native');
+const { QueueBase } = require('./queue-base');
+const { defineUnbuilt } = require('./unbuilt');
 const { connectionJson } = require('./connection');
 const { ClosedError, InvalidOptionError, errorFor, native, nativeSync, readOption } = require('./errors');
 const { Job } = require('./job');
@@ -49,7 +50,7 @@ function untilReady(owner) {
   return owner._ready;
 }
 
-class Queue extends EventEmitter {
+class Queue extends QueueBase {
   /** Opens queue `name`; nothing connects until the first call. */
   constructor(name, opts = {}) {
     super();
@@ -72,6 +73,11 @@ class Queue extends EventEmitter {
   /** The queue's `defaultJobOptions`, merged under each job's own options. */
   get defaultJobOptions() {
     return { ...(this.opts.defaultJobOptions || {}) };
+  }
+
+  /** The options `add` merges under each job's own (BullMQ's `jobsOpts`). */
+  get jobsOpts() {
+    return this.defaultJobOptions;
   }
 
   _live() {
@@ -224,6 +230,8 @@ class Queue extends EventEmitter {
   async getWaitingCount() { return this.getJobCountByTypes('waiting'); }
   /** Number of prioritized jobs. */
   async getPrioritizedCount() { return this.getJobCountByTypes('prioritized'); }
+  /** Number of jobs waiting for their children (none until flows are built). */
+  async getWaitingChildrenCount() { return this.getJobCountByTypes('waiting-children'); }
 
   /** Jobs in the given states; each state's range `start..end` (inclusive), newest first unless `asc`. */
   async getJobs(types, start = 0, end = -1, asc = false) {
@@ -245,6 +253,8 @@ class Queue extends EventEmitter {
   async getCompleted(start = 0, end = -1) { return this.getJobs(['completed'], start, end, false); }
   /** Failed jobs, newest first. */
   async getFailed(start = 0, end = -1) { return this.getJobs(['failed'], start, end, false); }
+  /** Jobs waiting for their children (none until flows are built). */
+  async getWaitingChildren(start = 0, end = -1) { return this.getJobs(['waiting-children'], start, end, true); }
 
   /**
    * Pauses the queue for every worker of every process: none takes new jobs, the
@@ -285,6 +295,7 @@ class Queue extends EventEmitter {
     this._live();
     try {
       await native(this._ops.removeJob(String(jobId)));
+      this.emit('removed', String(jobId));
       return 1;
     } catch (err) {
       if (err.code === 'ERR_JOB_NOT_FOUND') return 0;
@@ -337,6 +348,20 @@ class Queue extends EventEmitter {
     await native(this._ops.promote(null, optionsJson('opts', opts)));
   }
 
+  /** Stores a job's progress by id; emits `progress` (jobId, progress) on this queue. */
+  async updateJobProgress(jobId, progress) {
+    this._live();
+    await native(this._ops.updateProgress(String(jobId), toJson('progress', progress)));
+    this.emit('progress', String(jobId), progress);
+  }
+
+  /** Appends a line to a job's log by id; resolves to the number of lines (`keepLogs` is not built: ignored). */
+  async addJobLog(jobId, logRow, _keepLogs) {
+    this._live();
+    const line = readOption('logRow', () => String(logRow));
+    return native(this._ops.addLog(String(jobId), line));
+  }
+
   /** A job's log lines `start..end` (inclusive) and their total count. */
   async getJobLogs(jobId, start = 0, end = -1, asc = true) {
     this._live();
@@ -353,5 +378,49 @@ class Queue extends EventEmitter {
     return this._closing;
   }
 }
+
+const SCHEDULERS = 'job schedulers and repeatable jobs are planned';
+const GLOBAL_LIMITS = 'global concurrency and rate limits are planned';
+const DEDUPLICATION = 'deduplication is planned';
+const METRICS = 'metrics are not recorded';
+defineUnbuilt(Queue, {
+  repeat: ['promise', SCHEDULERS],
+  jobScheduler: ['promise', SCHEDULERS],
+  metaValues: ['getter', 'ferroq keeps no BullMQ meta hash'],
+  getVersion: 'ferroq keeps no BullMQ meta hash',
+  getMeta: 'ferroq keeps no BullMQ meta hash',
+  upsertJobScheduler: SCHEDULERS,
+  getJobScheduler: SCHEDULERS,
+  getJobSchedulers: SCHEDULERS,
+  getJobSchedulersCount: SCHEDULERS,
+  removeJobScheduler: SCHEDULERS,
+  getRepeatableJobs: SCHEDULERS,
+  removeRepeatable: SCHEDULERS,
+  removeRepeatableByKey: SCHEDULERS,
+  setGlobalConcurrency: GLOBAL_LIMITS,
+  setGlobalRateLimit: GLOBAL_LIMITS,
+  removeGlobalConcurrency: GLOBAL_LIMITS,
+  removeGlobalRateLimit: GLOBAL_LIMITS,
+  getGlobalConcurrency: GLOBAL_LIMITS,
+  getGlobalRateLimit: GLOBAL_LIMITS,
+  isMaxed: GLOBAL_LIMITS,
+  rateLimit: 'rate limits are planned',
+  getRateLimitTtl: 'rate limits are planned',
+  removeRateLimitKey: 'rate limits are planned',
+  getDeduplicationJobId: DEDUPLICATION,
+  getDebounceJobId: DEDUPLICATION,
+  removeDeduplicationKey: DEDUPLICATION,
+  removeDebounceKey: DEDUPLICATION,
+  getDependencies: 'flows (parent and child jobs) are not built',
+  getCountsPerPriority: 'counting per priority is not built',
+  getRanges: 'use getJobs',
+  getQueueEvents: 'QueueEvents connections are not listed',
+  getMetrics: METRICS,
+  exportPrometheusMetrics: METRICS,
+  recordJobCountsMetric: 'telemetry is not built',
+  trimEvents: 'the event stream is trimmed only by `streams.events.maxLen`',
+  removeDeprecatedPriorityKey: "ferroq's keys are not BullMQ's",
+  removeOrphanedJobs: "ferroq's keys are not BullMQ's",
+});
 
 module.exports = { Queue, openQueue, jobFrom, untilReady };

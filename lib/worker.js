@@ -1,14 +1,41 @@
 'use strict';
 // BullMQ's Worker. The Rust engine fetches, locks, retries and stores; this class only
 // runs the processor for each job it is handed and reports how the attempt ended.
-const { EventEmitter } = require('node:events');
+const { randomUUID } = require('node:crypto');
 const { NativeWorker } = require('./native');
+const { QueueBase } = require('./queue-base');
+const { defineUnbuilt, unsupported } = require('./unbuilt');
 const { openQueue, jobFrom, untilReady } = require('./queue');
 const { optionJson } = require('./serialize');
 const { emitError, safely } = require('./listeners');
-const { InvalidOptionError, describeThrown, errorFor, fromNative, native, nativeSync, readOption } = require('./errors');
+const {
+  InvalidOptionError, RateLimitError, describeThrown, errorFor, fromNative, native, nativeSync, readOption,
+} = require('./errors');
 
-class Worker extends EventEmitter {
+/**
+ * Worker options the engine never reads: dropped before the options cross to it, as
+ * they may hold what JSON cannot carry (an OpenTelemetry tracer, fork options).
+ */
+const IGNORED_OPTIONS = new Set(['connection', 'telemetry', 'settings', 'metrics', 'workerForkOptions', 'workerThreadsOptions']);
+
+/**
+ * Refuses what a BullMQ app may give the Worker whose behaviour ferroq lacks and would
+ * otherwise skip in silence, changing jobs' fates (the engine refuses the others).
+ */
+function refuseUnbuilt(processor, opts) {
+  if (typeof processor === 'string' || processor instanceof URL) {
+    throw unsupported('processor', 'a processor file (sandboxed processor) is not built; pass a function');
+  }
+  const { settings, maxStartedAttempts } = opts;
+  if (settings && typeof settings === 'object' && settings.backoffStrategy !== undefined) {
+    throw unsupported('settings.backoffStrategy', "custom backoff strategies are planned; use backoff {type: 'fixed' | 'exponential'}");
+  }
+  if (maxStartedAttempts !== undefined && maxStartedAttempts !== null) {
+    throw unsupported('maxStartedAttempts', 'a limit on started attempts is planned; `maxStalledCount` bounds stalls');
+  }
+}
+
+class Worker extends QueueBase {
   /**
    * Starts processing queue `name` with `processor(job, token, signal)` unless
    * `autorun: false`. Without a processor (null) nothing runs: take jobs with
@@ -16,11 +43,14 @@ class Worker extends EventEmitter {
    */
   constructor(name, processor, opts = {}) {
     super();
+    opts = readOption('opts', () => ({ ...(opts || {}) }));
+    readOption('opts', () => refuseUnbuilt(processor, opts));
     if (processor !== null && processor !== undefined && typeof processor !== 'function') {
       throw new InvalidOptionError('invalid option `processor`: must be a function (job, token, signal) => Promise, or null to fetch jobs by hand');
     }
-    opts = readOption('opts', () => ({ ...(opts || {}) }));
     openQueue(this, name, opts);
+    /** This worker's unique id (BullMQ's). */
+    this.id = randomUUID();
     this.processor = processor || null;
     this._running = new Map(); // job id -> { job, token, controller, result, error }
     this._closing = null;
@@ -42,9 +72,9 @@ class Worker extends EventEmitter {
       }
     };
     const autorun = opts.autorun !== false && this.processor !== null;
-    const engineOptions = readOption('opts', () => JSON.stringify(opts, (key, value) =>
-      key === 'connection' || typeof value === 'function' ? undefined : value,
-    ));
+    const engineOptions = readOption('opts', () => JSON.stringify(opts, function engineOnly(key, value) {
+      return (this === opts && IGNORED_OPTIONS.has(key)) || typeof value === 'function' ? undefined : value;
+    }));
     this._native = nativeSync(
       () => new NativeWorker(this._ops, engineOptions, autorun, (delivery) => this._onDelivery(delivery)),
     );
@@ -52,6 +82,11 @@ class Worker extends EventEmitter {
     this._hooks.workerOptions = engineOptions;
     this._concurrency = this._native.concurrency;
     if (autorun) this._runPromise = this._untilClosed();
+  }
+
+  /** BullMQ's error to throw after `worker.rateLimit` (rate limits are not built: it fails the attempt like any error). */
+  static RateLimitError() {
+    return new RateLimitError();
   }
 
   /** Resolves once the worker reaches Redis (rejects with ERR_CONNECTION when it cannot). */
@@ -298,5 +333,12 @@ class Worker extends EventEmitter {
     return this._closing;
   }
 }
+
+defineUnbuilt(Worker, {
+  repeat: ['promise', 'job schedulers and repeatable jobs are planned'],
+  jobScheduler: ['promise', 'job schedulers and repeatable jobs are planned'],
+  rateLimit: 'rate limits are planned',
+  extendJobLocks: 'the engine renews the locks of the jobs it runs; use job.extendLock for jobs taken by hand',
+});
 
 module.exports = { Worker };
