@@ -15,6 +15,9 @@ export type JobState =
 /** State names the getters accept (BullMQ's `JobType`). */
 export type JobType = JobState | 'paused' | 'repeat' | 'wait';
 
+/** The two ways a job ends (BullMQ's `FinishedStatus`). */
+export type FinishedStatus = 'completed' | 'failed';
+
 /** Progress a processor reports: a number (percentage) or any JSON value. */
 export type JobProgress = string | boolean | number | object;
 
@@ -43,6 +46,9 @@ export interface RedisClientLike {
 
 /** Where Redis is: a URL, an options object or an ioredis client. Default: `REDIS_URL`, else `redis://127.0.0.1:6379`. */
 export type ConnectionOptions = string | RedisConnectionOptions | RedisClientLike;
+
+/** BullMQ's name for a connection options object. */
+export type RedisOptions = RedisConnectionOptions;
 
 /** Retry backoff: `fixed` waits `delay` ms, `exponential` waits `2^(attempt-1) · delay` ms; `jitter` (0…1) randomises. */
 export interface BackoffOptions {
@@ -76,7 +82,7 @@ export interface DefaultJobOptions {
   removeOnComplete?: boolean | number | KeepJobs;
   /** Remove on final failure: true, a number of jobs to keep, or {count, age}. */
   removeOnFail?: boolean | number | KeepJobs;
-  /** Accepted for compatibility; not yet enforced. */
+  /** Not built in ferroq yet: ignored (a job's log is kept whole until the job is removed). */
   keepLogs?: number;
   /** Stack traces of failed attempts to keep, newest first (default 10). */
   stackTraceLimit?: number;
@@ -88,32 +94,221 @@ export interface DefaultJobOptions {
 export interface BaseJobOptions extends DefaultJobOptions {
   /** A custom id: a non-empty string, not an integer, without ':'. Adding an existing id returns the existing job. */
   jobId?: string;
-  /** Accepted for compatibility; job schedulers come later. */
-  repeat?: { pattern?: string; every?: number; limit?: number; [option: string]: unknown };
+  /** Not built in ferroq yet: `add` rejects with UnsupportedError (job schedulers and repeatable jobs are planned). */
+  repeat?: RepeatOptions;
+  /** Not built in ferroq yet: ignored (it names the scheduler of a repeated job). */
   repeatJobKey?: string;
-  /** Accepted for compatibility; flows come later. */
-  parent?: { id: string; queue: string };
+  /** Not built in ferroq yet: `add` rejects with UnsupportedError (flows are not built). */
+  parent?: ParentOptions;
+  /** Not built in ferroq yet: ignored (internal to repeatable jobs). */
+  prevMillis?: number;
 }
+
+/** BullMQ's options of one job in `addBulk`. */
+export type BulkJobOptions = JobsOptions;
 
 /** Options of `queue.add` (BullMQ's `JobsOptions`). */
 export interface JobsOptions extends BaseJobOptions {
   /** Per-attempt time limit in ms: the attempt fails with a timeout error and the processor's AbortSignal fires. */
   timeout?: number;
-  /** Accepted for compatibility; deduplication comes later. */
-  deduplication?: { id: string; ttl?: number };
-  /** Accepted for compatibility; deduplication comes later. */
-  debounce?: { id: string; ttl?: number };
+  /** Not built in ferroq yet: `add` rejects with UnsupportedError (deduplication is planned). */
+  deduplication?: DeduplicationOptions;
+  /** Not built in ferroq yet: `add` rejects with UnsupportedError (BullMQ's older name of `deduplication`). */
+  debounce?: DeduplicationOptions;
+  /** Not built in ferroq yet: `add` rejects with UnsupportedError when true (flows are not built). */
   failParentOnFailure?: boolean;
+  /** Not built in ferroq yet: `add` rejects with UnsupportedError when true (flows are not built). */
+  continueParentOnFailure?: boolean;
+  /** Not built in ferroq yet: `add` rejects with UnsupportedError when true (flows are not built). */
   ignoreDependencyOnFailure?: boolean;
+  /** Not built in ferroq yet: `add` rejects with UnsupportedError when true (flows are not built). */
   removeDependencyOnFailure?: boolean;
+  /** Not built in ferroq yet: ignored (telemetry is not built). */
+  telemetry?: { metadata?: string; omitContext?: boolean };
 }
 
-/** Options shared by Queue and Worker. */
+/** When and how often a repeatable job runs (BullMQ's `RepeatOptions`, with cron-parser's options). */
+export interface RepeatOptions {
+  /** A cron pattern. */
+  pattern?: string;
+  /** Milliseconds between runs (instead of `pattern`). */
+  every?: number;
+  /** Most runs. */
+  limit?: number;
+  key?: string;
+  immediately?: boolean;
+  count?: number;
+  offset?: number;
+  prevMillis?: number;
+  jobId?: string;
+  startDate?: Date | string | number;
+  endDate?: Date | string | number;
+  currentDate?: Date | string | number;
+  tz?: string;
+  utc?: boolean;
+  nthDayOfWeek?: number;
+}
+
+/** Adds a job only when none with the same `id` exists (BullMQ's `DeduplicationOptions`). */
+export interface DeduplicationOptions {
+  id: string;
+  /** How long the id blocks duplicates, in ms. */
+  ttl?: number;
+  extend?: boolean;
+  replace?: boolean;
+}
+
+/** The parent of a job in a flow: its id and its queue's qualified name. */
+export interface ParentOptions {
+  id: string;
+  queue: string;
+}
+
+/** A job's parent as BullMQ stores it. */
+export interface ParentKeys {
+  id?: string;
+  queueKey: string;
+  fpof?: boolean;
+  rdof?: boolean;
+  idof?: boolean;
+  cpof?: boolean;
+}
+
+/** A worker's rate limit: at most `max` jobs every `duration` ms. */
+export interface RateLimiterOptions {
+  max: number;
+  duration: number;
+}
+
+/** How many metric points (minutes) to keep. */
+export interface MetricsOptions {
+  maxDataPoints?: number;
+}
+
+/** Jobs finished per minute, as `queue.getMetrics` gives them. */
+export interface Metrics {
+  meta: { count: number; prevTS: number; prevCount: number };
+  data: number[];
+  count: number;
+}
+
+/** The delay of a retry, computed from the attempts made (BullMQ's custom backoff). */
+export type BackoffStrategy = (
+  attemptsMade: number,
+  type?: string,
+  err?: Error,
+  job?: Job,
+) => Promise<number> | number;
+
+/** The next run of a repeatable job, computed from the last one. */
+export type RepeatStrategy = (
+  millis: number,
+  opts: RepeatOptions,
+  name?: string,
+) => number | undefined | Promise<number | undefined>;
+
+/** Options of repeatable jobs. */
+export interface AdvancedRepeatOptions {
+  /** Not built in ferroq yet: ignored (repeatable jobs are refused). */
+  repeatStrategy?: RepeatStrategy;
+  /** Not built in ferroq yet: ignored (repeatable jobs are refused). */
+  repeatKeyHashAlgorithm?: string;
+}
+
+/** A worker's `settings`. */
+export interface AdvancedOptions extends AdvancedRepeatOptions {
+  /** Not built in ferroq yet: `new Worker` throws UnsupportedError (custom backoff types are planned). */
+  backoffStrategy?: BackoffStrategy;
+}
+
+/** An OpenTelemetry-style tracer, as BullMQ's `Telemetry` takes it. */
+export interface Tracer<Context = any> {
+  startSpan(name: string, options?: any, context?: Context): any;
+}
+
+/** An OpenTelemetry-style context manager, as BullMQ's `Telemetry` takes it. */
+export interface ContextManager<Context = any> {
+  with<A extends (...args: any[]) => any>(context: Context, fn: A): ReturnType<A>;
+  active(): Context;
+  getMetadata(context: Context): string;
+  fromMetadata(activeContext: Context, metadata: string): Context;
+}
+
+/** BullMQ's telemetry hooks (e.g. bullmq-otel). */
+export interface Telemetry<Context = any> {
+  tracer: Tracer<Context>;
+  contextManager: ContextManager<Context>;
+}
+
+/** The options of the jobs a job scheduler creates. */
+export type JobSchedulerTemplateOptions = Omit<JobsOptions, 'jobId' | 'repeat' | 'delay' | 'deduplication' | 'debounce'>;
+
+/** A job scheduler as `queue.getJobScheduler` gives it. */
+export interface JobSchedulerJson<D = any> {
+  key: string;
+  name: string;
+  id?: string | null;
+  iterationCount?: number;
+  limit?: number;
+  startDate?: number;
+  endDate?: number;
+  tz?: string;
+  pattern?: string;
+  every?: number;
+  next?: number;
+  offset?: number;
+  template?: { data?: D; opts?: JobSchedulerTemplateOptions };
+}
+
+/** A repeatable job as `queue.getRepeatableJobs` gives it. */
+export interface RepeatableJob {
+  key: string;
+  name: string;
+  id?: string | null;
+  endDate: number | null;
+  tz: string | null;
+  pattern: string | null;
+  every?: string | null;
+  next?: number;
+}
+
+/** A queue's global settings as `queue.getMeta` gives them. */
+export interface QueueMeta {
+  concurrency?: number;
+  max?: number;
+  duration?: number;
+  maxLenEvents?: number;
+  paused?: boolean;
+  version?: string;
+}
+
+/** `queue.obliterate` options. */
+export interface ObliterateOpts {
+  /** Remove even while jobs are active. */
+  force?: boolean;
+  /** Keys removed per step. */
+  count?: number;
+}
+
+/** `job.retry` options. */
+export interface RetryOptions {
+  resetAttemptsMade?: boolean;
+  resetAttemptsStarted?: boolean;
+}
+
+/** Options shared by Queue, Worker and QueueEvents. */
 export interface QueueBaseOptions {
   connection?: ConnectionOptions;
   /** Key prefix (default `ferroq`). */
   prefix?: string;
+  /** Not built in ferroq yet: ignored (there is no BullMQ version to check; the engine checks Redis itself). */
   skipVersionCheck?: boolean;
+  /** Not built in ferroq yet: ignored (the engine decides which connections block). */
+  blockingConnection?: boolean;
+  /** Not built in ferroq yet: ignored (no spans are recorded). */
+  telemetry?: Telemetry;
+  /** Not built in ferroq yet: ignored (calls wait for Redis as the engine sees fit). */
+  skipWaitingForReady?: boolean;
 }
 
 /** Options of `QueueEvents`. */
@@ -136,6 +331,10 @@ export interface QueueOptions extends QueueBaseOptions {
   defaultJobOptions?: DefaultJobOptions;
   /** The event stream: `maxLen` caps it at about that many events (default 10 000; 0: no events). */
   streams?: { events: { maxLen: number } };
+  /** Not built in ferroq yet: ignored (ferroq keeps no BullMQ meta hash). */
+  skipMetasUpdate?: boolean;
+  /** Not built in ferroq yet: ignored (repeatable jobs are refused). */
+  settings?: AdvancedRepeatOptions;
 }
 
 export interface WorkerOptions extends QueueBaseOptions {
@@ -157,11 +356,28 @@ export interface WorkerOptions extends QueueBaseOptions {
   removeOnFail?: KeepJobs | boolean | number;
   /** The worker's name, stored with every job it takes (`job.processedBy`). */
   name?: string;
-  /** Accepted for compatibility; the rate limiter comes later. */
-  limiter?: { max: number; duration: number };
+  /** Not built in ferroq yet: `new Worker` throws UnsupportedError (rate limits are planned). */
+  limiter?: RateLimiterOptions;
+  /** Not built in ferroq yet: ignored (this worker checks for stalled jobs all the same). */
   skipStalledCheck?: boolean;
+  /** Not built in ferroq yet: ignored (the engine renews the locks of the jobs it runs all the same). */
   skipLockRenewal?: boolean;
+  /** Not built in ferroq yet: ignored (the engine retries Redis on its own schedule). */
   runRetryDelay?: number;
+  /** Not built in ferroq yet: ignored (rate limits are refused). */
+  maximumRateLimitDelay?: number;
+  /** Not built in ferroq yet: `new Worker` throws UnsupportedError (a limit on started attempts is planned). */
+  maxStartedAttempts?: number;
+  /** Not built in ferroq yet: ignored (metrics are not recorded). */
+  metrics?: MetricsOptions;
+  /** A custom `backoffStrategy` is not built in ferroq yet: `new Worker` throws UnsupportedError; the rest is ignored. */
+  settings?: AdvancedOptions;
+  /** Not built in ferroq yet: `new Worker` throws UnsupportedError when true (sandboxed processors are not built). */
+  useWorkerThreads?: boolean;
+  /** Not built in ferroq yet: ignored (sandboxed processors are not built). */
+  workerForkOptions?: object;
+  /** Not built in ferroq yet: ignored (sandboxed processors are not built). */
+  workerThreadsOptions?: object;
 }
 
 /** A job's log lines and their total count. */
@@ -170,15 +386,40 @@ export interface JobLogs {
   count: number;
 }
 
-/** A stored job as JSON. */
+/** A job as BullMQ stores it (`job.asJSON()`): `data`, `returnvalue` and `stacktrace` as JSON text. */
 export interface JobJson {
   id: string;
   name: string;
-  data: any;
+  data: string;
   opts: JobsOptions;
   progress: JobProgress;
-  returnvalue: any;
-  failedReason?: string;
+  attemptsMade: number;
+  attemptsStarted: number;
+  stalledCounter: number;
+  finishedOn?: number;
+  processedOn?: number;
+  timestamp: number;
+  delay?: number;
+  priority?: number;
+  failedReason: string;
+  stacktrace?: string;
+  returnvalue: string;
+  parent?: ParentKeys;
+  parentKey?: string;
+  repeatJobKey?: string;
+  deduplicationId?: string;
+  processedBy?: string;
+}
+
+/** A plain-object snapshot of a job (`job.toJSON()`, what `JSON.stringify(job)` writes). */
+export interface JobSnapshot<DataType = any, ReturnType = any, NameType extends string = string> {
+  id?: string;
+  name: NameType;
+  data: DataType;
+  opts: JobsOptions;
+  progress: JobProgress;
+  returnvalue: ReturnType;
+  failedReason: string;
   stacktrace: string[];
   attemptsMade: number;
   attemptsStarted: number;
@@ -188,6 +429,7 @@ export interface JobJson {
   finishedOn?: number;
   delay: number;
   priority: number;
+  processedBy?: string;
   queueQualifiedName: string;
 }
 
@@ -220,8 +462,38 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   /** The `name` of the worker that took the job last (its `name` option). */
   processedBy?: string;
   queueName: string;
+  /** The key prefix of the job's queue. */
+  prefix: string;
   queueQualifiedName: string;
+  /** Not built in ferroq yet: always undefined (flows are not built). */
+  parentKey?: string;
+  /** Not built in ferroq yet: always undefined (flows are not built). */
+  parent?: ParentKeys;
+  /** Not built in ferroq yet: always undefined (repeatable jobs are refused). */
+  repeatJobKey?: string;
+  /** Not built in ferroq yet: always undefined (repeatable jobs are refused). */
+  nextRepeatableJobId?: string;
+  /** Not built in ferroq yet: always undefined (deduplication is refused). */
+  deduplicationId?: string;
+  /** Not built in ferroq yet: always undefined (deduplication is refused). */
+  debounceId?: string;
+  /** Not built in ferroq yet: always undefined (flows are not built). */
+  deferredFailure?: string;
 
+  /** Not built in ferroq yet: rejects with UnsupportedError (use `queue.add`). */
+  static create<T = any, R = any, N extends string = string>(
+    queue: Queue<T, R, N>,
+    name: N,
+    data: T,
+    opts?: JobsOptions,
+  ): Promise<Job<T, R, N>>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (use `queue.addBulk`). */
+  static createBulk<T = any, R = any, N extends string = string>(
+    queue: Queue<T, R, N>,
+    jobs: { name: N; data: T; opts?: BulkJobOptions }[],
+  ): Promise<Job<T, R, N>[]>;
+  /** Appends a line to the log of job `jobId` of `queue`; `keepLogs` is not built in ferroq yet (ignored). */
+  static addJobLog(queue: Queue<any, any, any>, jobId: string, logRow: string, keepLogs?: number): Promise<number>;
   /** A Job of `queue` from `[jobData, jobId]` as `moveToCompleted` resolves to them. */
   static fromJSON<D = any, R = any, N extends string = string>(
     queue: Queue<D, R, N> | Worker<D, R, N>,
@@ -251,13 +523,12 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   isDelayed(): Promise<boolean>;
   /** True when the job waits in priority order. */
   isPrioritized(): Promise<boolean>;
+  /** True when the job waits for its children (never in ferroq, where flows are not built). */
+  isWaitingChildren(): Promise<boolean>;
   /** Removes the job; a job a worker runs is `ERR_JOB_LOCKED`. */
   remove(opts?: { removeChildren?: boolean }): Promise<void>;
   /** Moves a failed (or completed) job back to waiting; `ERR_JOB_STATE` when it is not in that state. */
-  retry(
-    state?: 'completed' | 'failed',
-    opts?: { resetAttemptsMade?: boolean; resetAttemptsStarted?: boolean },
-  ): Promise<void>;
+  retry(state?: FinishedStatus, opts?: RetryOptions): Promise<void>;
   /** Makes a delayed job wait to run now; `ERR_JOB_STATE` when it is not delayed. */
   promote(): Promise<void>;
   /** Replaces the job's data. */
@@ -289,8 +560,60 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   moveToFailed(err: Error, token: string, fetchNext?: boolean): Promise<void | any[]>;
   /** Extends the lock `token` holds to `duration` ms from now; 1, or 0 when the token no longer holds it. */
   extendLock(token: string, duration: number): Promise<number>;
-  /** A plain-object snapshot. */
-  toJSON(): JobJson;
+  /** A plain-object snapshot (what `JSON.stringify(job)` writes). */
+  toJSON(): JobSnapshot<DataType, ReturnType, NameType>;
+  /** The job as BullMQ stores it: `data`, `returnvalue` and `stacktrace` as JSON text. */
+  asJSON(): JobJson;
+  /** Not built in ferroq yet: throws UnsupportedError (sandboxed processors are not built). */
+  asJSONSandbox(): JobJson;
+  /** Not built in ferroq yet: throws UnsupportedError (fail the job with an UnrecoverableError to skip retries). */
+  discard(): void;
+  /** Not built in ferroq yet: rejects with UnsupportedError (moving an active job to delayed is planned). */
+  moveToDelayed(timestamp: number, token?: string): Promise<void>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (moving an active job back to waiting is planned). */
+  moveToWait(token?: string): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  moveToWaitingChildren(token: string, opts?: { child?: ParentOptions }): Promise<boolean>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  getChildrenValues<CT = any>(): Promise<{ [jobKey: string]: CT }>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  getFailedChildrenValues(): Promise<{ [jobKey: string]: string }>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  getIgnoredChildrenFailures(): Promise<{ [jobKey: string]: string }>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  getDependencies(opts?: DependenciesOpts): Promise<{
+    nextFailedCursor?: number;
+    failed?: string[];
+    nextIgnoredCursor?: number;
+    ignored?: Record<string, any>;
+    nextProcessedCursor?: number;
+    processed?: Record<string, any>;
+    nextUnprocessedCursor?: number;
+    unprocessed?: string[];
+  }>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  getDependenciesCount(opts?: {
+    failed?: boolean;
+    ignored?: boolean;
+    processed?: boolean;
+    unprocessed?: boolean;
+  }): Promise<{ failed?: number; ignored?: number; processed?: number; unprocessed?: number }>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  removeChildDependency(): Promise<boolean>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  removeUnprocessedChildren(): Promise<void>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  removeDeduplicationKey(): Promise<boolean>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (trimming a job's log is planned). */
+  clearLogs(keepLogs?: number): Promise<void>;
+}
+
+/** Pages of a job's dependencies (`job.getDependencies`). */
+export interface DependenciesOpts {
+  failed?: { cursor?: number; count?: number };
+  ignored?: { cursor?: number; count?: number };
+  processed?: { cursor?: number; count?: number };
+  unprocessed?: { cursor?: number; count?: number };
 }
 
 /** `worker.getNextJob` options. */
@@ -324,7 +647,34 @@ export interface QueueListener<DataType = any, ResultType = any, NameType extend
   paused: () => void;
   /** This Queue resumed the queue. */
   resumed: () => void;
+  /** This Queue removed a job (`remove`). */
+  removed: (jobId: string) => void;
+  /** A failure this Queue reports outside a call's own promise. */
   error: (err: Error) => void;
+  /** Not built in ferroq yet: never emitted (the connection lives in the Rust engine). */
+  'ioredis:close': () => void;
+}
+
+/** What Queue, Worker and QueueEvents share (BullMQ's `QueueBase`). */
+export declare class QueueBase extends EventEmitter {
+  /** The queue's name. */
+  readonly name: string;
+  /** The options given, with the prefix in effect. */
+  readonly opts: QueueBaseOptions;
+  /** `prefix:name`, the stem of the queue's keys. */
+  readonly qualifiedName: string;
+  /** The promise of `close()` once it was called, else undefined. */
+  readonly closing: Promise<void> | undefined;
+  /** Not built in ferroq yet: rejects with UnsupportedError (the Redis connection lives in the Rust engine). */
+  readonly client: Promise<any>;
+  /** Not built in ferroq yet: reading it throws UnsupportedError (the Redis connection lives in the Rust engine). */
+  readonly redisVersion: string;
+  /** Resolves once Redis answers; rejects with `ERR_CONNECTION` when it cannot. */
+  waitUntilReady(): Promise<void>;
+  /** Closes the instance and its Redis connections. */
+  close(): Promise<void>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (use `close()`). */
+  disconnect(): Promise<void>;
 }
 
 export declare class Queue<
@@ -334,8 +684,7 @@ export declare class Queue<
   DataType = ExtractData<DataTypeOrJob>,
   ResultType = ExtractResult<DataTypeOrJob, DefaultResultType>,
   NameType extends string = ExtractName<DataTypeOrJob, DefaultNameType>,
-> extends EventEmitter {
-  readonly name: string;
+> extends QueueBase {
   readonly opts: QueueOptions;
   /** Opens queue `name`; nothing connects until the first call. */
   constructor(name: string, opts?: QueueOptions);
@@ -343,6 +692,14 @@ export declare class Queue<
   waitUntilReady(): Promise<void>;
   /** The queue's default job options. */
   get defaultJobOptions(): JobsOptions;
+  /** The queue's default job options (BullMQ's `jobsOpts`). */
+  readonly jobsOpts: BaseJobOptions;
+  /** Not built in ferroq yet: reading it throws UnsupportedError (ferroq keeps no BullMQ meta hash). */
+  readonly metaValues: Record<string, string | number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  readonly repeat: Promise<any>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  readonly jobScheduler: Promise<any>;
   /** Adds a job; an existing custom `jobId` resolves to the existing job. */
   add(name: NameType, data: DataType, opts?: JobsOptions): Promise<Job<DataType, ResultType, NameType>>;
   /** Adds many jobs atomically in one round trip. */
@@ -371,6 +728,8 @@ export declare class Queue<
   getWaitingCount(): Promise<number>;
   /** Number of prioritized jobs. */
   getPrioritizedCount(): Promise<number>;
+  /** Number of jobs waiting for their children (0: flows are not built). */
+  getWaitingChildrenCount(): Promise<number>;
   /** Jobs in the given states, each state's range start..end (inclusive), newest first unless `asc`. */
   getJobs(
     types?: JobType[] | JobType,
@@ -390,6 +749,8 @@ export declare class Queue<
   getCompleted(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
   /** Failed jobs, newest first. */
   getFailed(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
+  /** Jobs waiting for their children (none: flows are not built). */
+  getWaitingChildren(start?: number, end?: number): Promise<Job<DataType, ResultType, NameType>[]>;
   /** A job's log lines start..end (inclusive) and their count. */
   getJobLogs(jobId: string, start?: number, end?: number, asc?: boolean): Promise<JobLogs>;
   /** Pauses the queue for every worker of every process (running jobs finish); its waiting jobs count as `paused`. */
@@ -402,8 +763,12 @@ export declare class Queue<
   getWorkers(): Promise<{ [index: string]: string }[]>;
   /** How many workers the queue has. */
   getWorkersCount(): Promise<number>;
-  /** Removes a job, whatever its state: 1, or 0 when there is none; a job a worker runs is `ERR_JOB_LOCKED`. */
+  /** Removes a job, whatever its state (`removed` event): 1, or 0 when there is none; a job a worker runs is `ERR_JOB_LOCKED`. */
   remove(jobId: string, opts?: { removeChildren?: boolean }): Promise<number>;
+  /** Stores a job's progress by id; emits `progress` (jobId, progress). */
+  updateJobProgress(jobId: string, progress: JobProgress): Promise<void>;
+  /** Appends a line to a job's log by id; resolves to its number of lines (`keepLogs` is not built in ferroq yet: ignored). */
+  addJobLog(jobId: string, logRow: string, keepLogs?: number): Promise<number>;
   /**
    * ferroq's own cross-process cancel: a job waiting to run fails now with `reason`
    * (default 'cancelled'), without retry; an active one has its processor's
@@ -422,13 +787,91 @@ export declare class Queue<
     type?: 'completed' | 'wait' | 'waiting' | 'active' | 'paused' | 'prioritized' | 'delayed' | 'failed',
   ): Promise<string[]>;
   /** Removes the queue and all its jobs, `count` a step; refuses while jobs are active unless `force`. */
-  obliterate(opts?: { force?: boolean; count?: number }): Promise<void>;
+  obliterate(opts?: ObliterateOpts): Promise<void>;
   /** Moves failed (or completed) jobs finished before `timestamp` back to waiting, `count` a step. */
-  retryJobs(opts?: { count?: number; state?: 'completed' | 'failed'; timestamp?: number }): Promise<void>;
+  retryJobs(opts?: { count?: number; state?: FinishedStatus; timestamp?: number }): Promise<void>;
   /** Makes every delayed job wait to run now, `count` a step. */
   promoteJobs(opts?: { count?: number }): Promise<void>;
   /** Lets adds already made finish, then closes the queue's Redis connection (a shared one once no other queue or worker of this process uses it). */
   close(): Promise<void>;
+
+  /** Not built in ferroq yet: rejects with UnsupportedError (ferroq keeps no BullMQ meta hash). */
+  getVersion(): Promise<string>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (ferroq keeps no BullMQ meta hash). */
+  getMeta(): Promise<QueueMeta>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  upsertJobScheduler(
+    jobSchedulerId: string,
+    repeatOpts: Omit<RepeatOptions, 'key'>,
+    jobTemplate?: { name?: NameType; data?: DataType; opts?: JobSchedulerTemplateOptions },
+  ): Promise<Job<DataType, ResultType, NameType>>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  getJobScheduler(id: string): Promise<JobSchedulerJson<DataType> | undefined>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  getJobSchedulers(start?: number, end?: number, asc?: boolean): Promise<JobSchedulerJson<DataType>[]>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  getJobSchedulersCount(): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  removeJobScheduler(jobSchedulerId: string): Promise<boolean>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  getRepeatableJobs(start?: number, end?: number, asc?: boolean): Promise<RepeatableJob[]>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  removeRepeatable(name: NameType, repeatOpts: RepeatOptions, jobId?: string): Promise<boolean>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  removeRepeatableByKey(key: string): Promise<boolean>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (global concurrency is planned). */
+  setGlobalConcurrency(concurrency: number): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (global rate limits are planned). */
+  setGlobalRateLimit(max: number, duration: number): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (global concurrency is planned). */
+  removeGlobalConcurrency(): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (global rate limits are planned). */
+  removeGlobalRateLimit(): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (global concurrency is planned). */
+  getGlobalConcurrency(): Promise<number | null>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (global rate limits are planned). */
+  getGlobalRateLimit(): Promise<{ max: number; duration: number } | null>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (global concurrency is planned). */
+  isMaxed(): Promise<boolean>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (rate limits are planned). */
+  rateLimit(expireTimeMs: number): Promise<void>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (rate limits are planned). */
+  getRateLimitTtl(maxJobs?: number): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (rate limits are planned). */
+  removeRateLimitKey(): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  getDeduplicationJobId(id: string): Promise<string | null>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  getDebounceJobId(id: string): Promise<string | null>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  removeDeduplicationKey(id: string): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  removeDebounceKey(id: string): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  getDependencies(
+    parentId: string,
+    type: 'processed' | 'pending',
+    start: number,
+    end: number,
+  ): Promise<{ items: { id: string; v?: any; err?: string }[]; jobs: JobJson[]; total: number }>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (counting per priority is not built). */
+  getCountsPerPriority(priorities: number[]): Promise<{ [index: string]: number }>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (use `getJobs`). */
+  getRanges(types: JobType[], start?: number, end?: number, asc?: boolean): Promise<string[]>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (QueueEvents connections are not listed). */
+  getQueueEvents(): Promise<{ [index: string]: string }[]>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (metrics are not recorded). */
+  getMetrics(type: 'completed' | 'failed', start?: number, end?: number): Promise<Metrics>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (metrics are not recorded). */
+  exportPrometheusMetrics(globalVariables?: Record<string, string>): Promise<string>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (telemetry is not built). */
+  recordJobCountsMetric(...types: JobType[]): Promise<{ [index: string]: number }>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (the stream is capped by `streams.events.maxLen`). */
+  trimEvents(maxLength: number): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (ferroq's keys are not BullMQ's). */
+  removeDeprecatedPriorityKey(): Promise<number>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (ferroq's keys are not BullMQ's). */
+  removeOrphanedJobs(count?: number, limit?: number): Promise<number>;
 
   /** Adds a typed listener for a queue/worker event. */
   on<U extends keyof QueueListener<DataType, ResultType, NameType>>(
@@ -437,6 +880,11 @@ export declare class Queue<
   ): this;
   /** Adds a typed one-time listener. */
   once<U extends keyof QueueListener<DataType, ResultType, NameType>>(
+    event: U,
+    listener: QueueListener<DataType, ResultType, NameType>[U],
+  ): this;
+  /** Removes a listener. */
+  off<U extends keyof QueueListener<DataType, ResultType, NameType>>(
     event: U,
     listener: QueueListener<DataType, ResultType, NameType>[U],
   ): this;
@@ -467,20 +915,39 @@ export interface WorkerListener<DataType = any, ResultType = any, NameType exten
   closing: (msg: string) => void;
   /** The worker stopped. */
   closed: () => void;
+  /** Not built in ferroq yet: never emitted (a lost lock is reported as `error`). */
+  lockRenewalFailed: (jobIds: string[]) => void;
+  /** Not built in ferroq yet: never emitted (the engine renews locks). */
+  locksRenewed: (data: { count: number; jobIds: string[] }) => void;
+  /** Not built in ferroq yet: never emitted (the connection lives in the Rust engine). */
+  'ioredis:close': () => void;
 }
 
-export declare class Worker<DataType = any, ResultType = any, NameType extends string = string> extends EventEmitter {
-  readonly name: string;
+export declare class Worker<DataType = any, ResultType = any, NameType extends string = string> extends QueueBase {
   readonly opts: WorkerOptions;
+  /** This worker's unique id. */
+  readonly id: string;
   /**
    * Starts processing queue `name` (unless `autorun: false`). Without a processor
-   * (`null`), nothing runs: take jobs with `getNextJob`.
+   * (`null`), nothing runs: take jobs with `getNextJob`. A processor file (a string
+   * or URL: BullMQ's sandboxed processor) is not built in ferroq yet: it throws
+   * UnsupportedError.
    */
   constructor(
     name: string,
-    processor?: Processor<DataType, ResultType, NameType> | null,
+    processor?: string | URL | Processor<DataType, ResultType, NameType> | null,
     opts?: WorkerOptions,
   );
+  /** BullMQ's error to throw after `rateLimit`; rate limits are not built in ferroq yet: it fails the attempt like any error. */
+  static RateLimitError(): Error;
+  /** Not built in ferroq yet: rejects with UnsupportedError (rate limits are planned). */
+  rateLimit(expireTimeMs: number): Promise<void>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (the engine renews the locks of the jobs it runs). */
+  extendJobLocks(jobIds: string[], tokens: string[], duration: number): Promise<any>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  readonly repeat: Promise<any>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  readonly jobScheduler: Promise<any>;
   /**
    * Manual processing: takes the next job, locked with `token` for `lockDuration` (not
    * renewed: extend it with `job.extendLock`); undefined when none came (with `block`,
@@ -498,7 +965,6 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   /** How many jobs run at once; setting it takes effect at once (running jobs above it finish first). */
   get concurrency(): number;
   set concurrency(concurrency: number);
-  /** Stops: waits for active jobs (`close(true)` aborts them through their AbortSignal and returns them to the queue), then closes the worker's Redis connections. */
   /** Stops taking jobs; resolves once the running jobs are done (at once with `doNotWaitActive`); emits `paused`. */
   pause(doNotWaitActive?: boolean): Promise<void>;
   /** Takes jobs again after `pause()`; emits `resumed`. */
@@ -509,6 +975,7 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   cancelJob(jobId: string, reason?: string): boolean;
   /** Fires the AbortSignal of every job this worker runs. */
   cancelAllJobs(reason?: string): void;
+  /** Stops: waits for active jobs (`close(true)` aborts them through their AbortSignal and returns them to the queue), then closes the worker's Redis connections. */
   close(force?: boolean): Promise<void>;
 
   /** Adds a typed listener for a queue/worker event. */
@@ -528,15 +995,16 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   ): this;
 }
 
-/** Thrown by a processor: the job fails at once, whatever attempts remain. */
 /** The events of every job of a queue, from any process (BullMQ's `QueueEventsListener`). */
 export interface QueueEventsListener {
   active: (args: { jobId: string; prev?: string }, id: string) => void;
   added: (args: { jobId: string; name: string }, id: string) => void;
   cleaned: (args: { count: string }, id: string) => void;
   completed: (args: { jobId: string; returnvalue: any; prev?: string }, id: string) => void;
+  /** Not built in ferroq yet: never emitted (deduplication is refused). */
   debounced: (args: { jobId: string; debounceId: string }, id: string) => void;
-  deduplicated: (args: { jobId: string; deduplicationId: string }, id: string) => void;
+  /** Not built in ferroq yet: never emitted (deduplication is refused). */
+  deduplicated: (args: { jobId: string; deduplicationId: string; deduplicatedJobId: string }, id: string) => void;
   /** `delay` is the time (ms since the epoch) the job becomes due. */
   delayed: (args: { jobId: string; delay: number }, id: string) => void;
   drained: (id: string) => void;
@@ -550,13 +1018,16 @@ export interface QueueEventsListener {
   'retries-exhausted': (args: { jobId: string; attemptsMade: string }, id: string) => void;
   stalled: (args: { jobId: string }, id: string) => void;
   waiting: (args: { jobId: string; prev?: string }, id: string) => void;
+  /** Not built in ferroq yet: never emitted (flows are not built). */
   'waiting-children': (args: { jobId: string }, id: string) => void;
+  /** Not built in ferroq yet: never emitted (the connection lives in the Rust engine). */
+  'ioredis:close': () => void;
 }
 
 /** Reads a queue's events from Redis (blocking, nothing polls), from now or from `lastEventId`. */
-export declare class QueueEvents extends EventEmitter {
+export declare class QueueEvents extends QueueBase {
   constructor(name: string, opts?: QueueEventsOptions);
-  readonly name: string;
+  readonly opts: QueueEventsOptions;
   /** Starts reading (for `autorun: false`); resolves once closed. */
   run(): Promise<void>;
   /** Resolves once events from now on will be delivered. */
@@ -577,8 +1048,131 @@ export declare class QueueEvents extends EventEmitter {
   off(event: string, listener: (...args: any[]) => void): this;
 }
 
+/** Thrown by a processor: the job fails at once, whatever attempts remain. */
 export declare class UnrecoverableError extends Error {
   constructor(message?: string);
+}
+/** Not built in ferroq yet: thrown by a processor, it fails the attempt like any error (`job.moveToDelayed` rejects with UnsupportedError). */
+export declare class DelayedError extends Error {
+  constructor(message?: string);
+}
+/** Not built in ferroq yet: thrown by a processor, it fails the attempt like any error (flows are not built). */
+export declare class WaitingChildrenError extends Error {
+  constructor(message?: string);
+}
+/** Not built in ferroq yet: thrown by a processor, it fails the attempt like any error (`job.moveToWait` rejects with UnsupportedError). */
+export declare class WaitingError extends Error {
+  constructor(message?: string);
+}
+/** Not built in ferroq yet: thrown by a processor, it fails the attempt like any error (rate limits are planned). */
+export declare class RateLimitError extends Error {
+  constructor(message?: string);
+}
+/** UnrecoverableError's default message. */
+export declare const UNRECOVERABLE_ERROR = 'bullmq:unrecoverable';
+/** DelayedError's default message. */
+export declare const DELAYED_ERROR = 'bullmq:movedToDelayed';
+/** WaitingChildrenError's default message. */
+export declare const WAITING_CHILDREN_ERROR = 'bullmq:movedToWaitingChildren';
+/** WaitingError's default message. */
+export declare const WAITING_ERROR = 'bullmq:movedToWait';
+/** RateLimitError's default message. */
+export declare const RATE_LIMIT_ERROR = 'bullmq:rateLimitExceeded';
+
+/** Metric windows in minutes, for `metrics.maxDataPoints` (metrics are not built in ferroq yet: ignored). */
+export declare enum MetricsTime {
+  ONE_MINUTE = 1,
+  FIVE_MINUTES = 5,
+  FIFTEEN_MINUTES = 15,
+  THIRTY_MINUTES = 30,
+  ONE_HOUR = 60,
+  ONE_WEEK = 10080,
+  TWO_WEEKS = 20160,
+  ONE_MONTH = 80640,
+}
+
+/** BullMQ's script error codes; ferroq's errors carry string `code`s (`ERR_JOB_NOT_FOUND`, ...) instead. */
+export declare enum ErrorCode {
+  JobNotExist = -1,
+  JobLockNotExist = -2,
+  JobNotInState = -3,
+  JobPendingDependencies = -4,
+  JobPendingChildren = -4,
+  ParentJobNotExist = -5,
+  JobLockMismatch = -6,
+  ParentJobCannotBeReplaced = -7,
+  JobBelongsToJobScheduler = -8,
+  JobHasFailedChildren = -9,
+  SchedulerJobIdCollision = -10,
+  SchedulerJobSlotsBusy = -11,
+}
+
+/** FlowProducer options. */
+export interface FlowProducerOptions extends QueueBaseOptions {}
+
+/** One job of a flow and its children. */
+export interface FlowJob {
+  name: string;
+  queueName: string;
+  data?: any;
+  prefix?: string;
+  opts?: Omit<JobsOptions, 'repeat'>;
+  children?: FlowChildJob[];
+}
+
+/** A child job of a flow. */
+export type FlowChildJob = Omit<FlowJob, 'opts'> & { opts?: Omit<JobsOptions, 'parent' | 'repeat'> };
+
+/** Per-queue options of a flow's jobs. */
+export interface FlowOpts {
+  queuesOptions: Record<string, Omit<QueueOptions, 'connection' | 'prefix'>>;
+}
+
+/** A job of a flow and its children, as the FlowProducer gives them back. */
+export interface JobNode {
+  job: Job;
+  children?: JobNode[];
+}
+
+/** `flowProducer.getFlow` options. */
+export interface NodeOpts {
+  queueName: string;
+  prefix?: string;
+  id: string;
+  depth?: number;
+  maxChildren?: number;
+}
+
+/** Events of a FlowProducer. */
+export interface FlowProducerListener {
+  error: (failedReason: Error) => void;
+  /** Not built in ferroq yet: never emitted. */
+  'ioredis:close': () => void;
+}
+
+/** Not built in ferroq yet (flows): constructing it opens nothing; adding or reading a flow rejects with UnsupportedError. */
+export declare class FlowProducer extends EventEmitter {
+  readonly opts: FlowProducerOptions;
+  /** Keeps `opts`; connects nowhere. */
+  constructor(opts?: FlowProducerOptions);
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  add(flow: FlowJob, opts?: FlowOpts): Promise<JobNode>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  addBulk(flows: FlowJob[]): Promise<JobNode[]>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  getFlow(opts: NodeOpts): Promise<JobNode>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  waitUntilReady(): Promise<void>;
+  /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
+  disconnect(): Promise<void>;
+  /** Nothing was opened: resolves at once. */
+  close(): Promise<void>;
+  /** Adds a listener. */
+  on<U extends keyof FlowProducerListener>(event: U, listener: FlowProducerListener[U]): this;
+  /** Adds a one-time listener. */
+  once<U extends keyof FlowProducerListener>(event: U, listener: FlowProducerListener[U]): this;
+  /** Removes a listener. */
+  off<U extends keyof FlowProducerListener>(event: U, listener: FlowProducerListener[U]): this;
 }
 
 /** Base class of ferroq's errors; `code` is stable. */

@@ -9,6 +9,7 @@ exports.Queue = require('./lib/queue').Queue;
 exports.Worker = require('./lib/worker').Worker;
 exports.QueueEvents = require('./lib/queue-events').QueueEvents;
 exports.Job = require('./lib/job').Job;
+exports.QueueBase = require('./lib/queue-base').QueueBase;
 exports.FlowProducer = require('./lib/flow-producer').FlowProducer;
 exports.MetricsTime = enums.MetricsTime;
 exports.ErrorCode = enums.ErrorCode;

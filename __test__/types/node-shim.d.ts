@@ -5,6 +5,10 @@ declare module 'events' {
     on(event: string | symbol, listener: (...args: any[]) => void): this;
     once(event: string | symbol, listener: (...args: any[]) => void): this;
     off(event: string | symbol, listener: (...args: any[]) => void): this;
+    removeListener(event: string | symbol, listener: (...args: any[]) => void): this;
     emit(event: string | symbol, ...args: any[]): boolean;
   }
+}
+declare module 'node:events' {
+  export { EventEmitter } from 'events';
 }
