@@ -71,7 +71,7 @@ test('bad data and bad options reject with a typed error naming the field and th
     ['priority: 3_000_000', () => queue.add('x', {}, { priority: 3_000_000 }), badOption('priority', /integer|between|from/)],
     ['priority: -1', () => queue.add('x', {}, { priority: -1 }), badOption('priority', /integer|between|from/)],
     ['priority: 1.5', () => queue.add('x', {}, { priority: 1.5 }), badOption('priority', /integer|float/)],
-    ["backoff: { type: 'nope' }", () => queue.add('x', {}, { backoff: { type: 'nope', delay: 10 } }), badOption('backoff', /fixed|exponential/)],
+    ["backoff: { type: 42 }", () => queue.add('x', {}, { backoff: { type: 42, delay: 10 } }), badOption('backoff', /fixed|exponential/)],
     ["jobId: '12'", () => queue.add('x', {}, { jobId: '12' }), badOption('jobId', /integer/)],
     ["jobId: 'a:b'", () => queue.add('x', {}, { jobId: 'a:b' }), badOption('jobId', /:/)],
     ['removeOnComplete: -1', () => queue.add('x', {}, { removeOnComplete: -1 }), badOption('removeOnComplete', /≥ 0|count|integer/)],

@@ -123,6 +123,8 @@ test('unbuilt options are refused by name and add nothing; a sandboxed processor
   await assert.rejects(queue.add('r', {}, { repeat: { every: 1000 } }), unsupported('repeat'));
   await assert.rejects(queue.add('d', {}, { deduplication: { id: 'x' } }), unsupported('deduplication'));
   await assert.rejects(queue.addBulk([{ name: 'p', data: {}, opts: { parent: { id: '1', queue: 'q' } } }]), unsupported('parent'));
+  await assert.rejects(queue.add('b', {}, { backoff: { type: 'jitterish', delay: 10 } }), unsupported('backoff.type'));
+  assert.throws(() => new Queue(name, { connection: { isCluster: true, startupNodes: [{ host: '127.0.0.1' }] } }), unsupported('connection'));
   const work = async () => 1;
   assert.throws(() => new Worker(name, './processor.js', { connection }), unsupported('processor'));
   assert.throws(() => new Worker(name, new URL('file:///processor.js'), { connection }), unsupported('processor'));

@@ -3,6 +3,7 @@
 // (tls: true, or {ca, cert, key, rejectUnauthorized} as ioredis takes them);
 // with nothing given, REDIS_URL, else redis://127.0.0.1:6379.
 const { InvalidOptionError, readOption } = require('./errors');
+const { unsupported } = require('./unbuilt');
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
@@ -32,6 +33,10 @@ function describeConnection(connection) {
   }
   if (typeof connection === 'string') return JSON.stringify(connection);
   if (typeof connection === 'object') {
+    // An ioredis Cluster has no single address: refused, not quietly sent to localhost.
+    if (connection.isCluster === true || Array.isArray(connection.startupNodes)) {
+      throw unsupported('connection', 'Redis Cluster connections are planned; pass one node\'s address');
+    }
     // An ioredis client (what BullMQ users pass): use the settings it was made with.
     const settings =
       typeof connection.connect === 'function' && connection.options && typeof connection.options === 'object'

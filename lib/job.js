@@ -35,9 +35,37 @@ class Job {
     this.token = fields.token;
   }
 
-  /** A Job of `queue` from `[jobData, jobId]` as `moveToCompleted` gives them (BullMQ's `Job.fromJSON`). */
+  /**
+   * A Job of `queue` from a job in BullMQ's raw shape (JSON text for data, opts,
+   * progress, returnvalue, stacktrace), as `moveToCompleted` and `asJSON` give it
+   * (BullMQ's `Job.fromJSON`).
+   */
   static fromJSON(queue, json, jobId) {
-    const fields = { ...json, id: jobId === undefined ? json.id : String(jobId) };
+    const parsed = (value, fallback) => {
+      if (typeof value !== 'string') return value === undefined || value === null ? fallback : value;
+      try {
+        return JSON.parse(value);
+      } catch {
+        return fallback;
+      }
+    };
+    const number = (value) => (value === undefined || value === null || value === '' ? undefined : Number(value));
+    const fields = {
+      ...json,
+      id: jobId === undefined ? json.id : String(jobId),
+      data: parsed(json.data, {}),
+      opts: parsed(json.opts, {}),
+      progress: parsed(json.progress, 0),
+      returnvalue: parsed(json.returnvalue, null),
+      stacktrace: parsed(json.stacktrace, []),
+      attemptsMade: number(json.attemptsMade),
+      attemptsStarted: number(json.attemptsStarted),
+      timestamp: number(json.timestamp),
+      processedOn: number(json.processedOn),
+      finishedOn: number(json.finishedOn),
+      delay: number(json.delay),
+      priority: number(json.priority),
+    };
     return new Job(queue._ops, queue.name, queue.opts.prefix, fields, queue._hooks);
   }
 
@@ -103,8 +131,11 @@ class Job {
       if (finished.stacktrace) this.stacktrace = finished.stacktrace;
       if (finished.status === 'failed') this.finishedOn = finished.finishedOn;
     }
-    if (next) return [next, next.id];
-    return undefined;
+    if (!next) return undefined;
+    // BullMQ's raw shape, which Job.fromJSON reads.
+    const raw = { ...next };
+    for (const field of ['data', 'opts', 'progress', 'stacktrace']) raw[field] = JSON.stringify(next[field]);
+    return [raw, next.id];
   }
 
   /** Extends the lock `token` holds to `duration` ms from now; resolves to 1, or 0 when the token no longer holds it. */

@@ -26,12 +26,9 @@ function refuseUnbuilt(processor, opts) {
   if (typeof processor === 'string' || processor instanceof URL) {
     throw unsupported('processor', 'a processor file (sandboxed processor) is not built; pass a function');
   }
-  const { settings, maxStartedAttempts } = opts;
+  const { settings } = opts;
   if (settings && typeof settings === 'object' && settings.backoffStrategy !== undefined) {
     throw unsupported('settings.backoffStrategy', "custom backoff strategies are planned; use backoff {type: 'fixed' | 'exponential'}");
-  }
-  if (maxStartedAttempts !== undefined && maxStartedAttempts !== null) {
-    throw unsupported('maxStartedAttempts', 'a limit on started attempts is planned; `maxStalledCount` bounds stalls');
   }
 }
 

@@ -130,6 +130,15 @@ fn parse_backoff(value: &Value) -> Result<Option<Backoff>> {
             let kind = match map.get("type") {
                 Some(Value::String(t)) if t == "fixed" => BackoffKind::Fixed,
                 Some(Value::String(t)) if t == "exponential" => BackoffKind::Exponential,
+                // BullMQ runs any other name through the worker's `settings.backoffStrategy`.
+                Some(Value::String(t)) if !t.is_empty() => {
+                    return Err(Error::Unsupported {
+                        field: "backoff.type".into(),
+                        detail: format!(
+                            "custom backoff strategies ({t:?}) are planned; use 'fixed' or 'exponential'"
+                        ),
+                    })
+                }
                 Some(other) => {
                     return Err(rule(
                         "backoff.type",
@@ -271,16 +280,32 @@ const UNBUILT_JOB_OPTIONS: &[(&str, &str)] = &[
     ("deduplication", "deduplication is planned"),
     ("debounce", "deduplication (debounce) is planned"),
     ("parent", "flows (parent and child jobs) are not built"),
-    ("failParentOnFailure", "flows (parent and child jobs) are not built"),
-    ("continueParentOnFailure", "flows (parent and child jobs) are not built"),
-    ("ignoreDependencyOnFailure", "flows (parent and child jobs) are not built"),
-    ("removeDependencyOnFailure", "flows (parent and child jobs) are not built"),
+    (
+        "failParentOnFailure",
+        "flows (parent and child jobs) are not built",
+    ),
+    (
+        "continueParentOnFailure",
+        "flows (parent and child jobs) are not built",
+    ),
+    (
+        "ignoreDependencyOnFailure",
+        "flows (parent and child jobs) are not built",
+    ),
+    (
+        "removeDependencyOnFailure",
+        "flows (parent and child jobs) are not built",
+    ),
 ];
 
 /// Worker options of BullMQ 5 that ferroq does not build yet.
 const UNBUILT_WORKER_OPTIONS: &[(&str, &str)] = &[
     ("limiter", "rate limits are planned"),
     ("useWorkerThreads", "sandboxed processors are not built"),
+    (
+        "maxStartedAttempts",
+        "a limit on started attempts is planned; `maxStalledCount` bounds stalls",
+    ),
 ];
 
 impl JobOptions {

@@ -53,9 +53,13 @@ struct Scripts {
     add_log: redis::Script,
 }
 
-/// A script that moves jobs: it takes the queue's standard keys and uses lib.lua.
+/// A script that moves jobs: it takes the queue's standard keys and uses lib.lua. Its
+/// body runs as a function so that, however it returns, the events it held back are
+/// written before the script ends.
 fn queue_script(body: &str) -> redis::Script {
-    redis::Script::new(&format!("{LUA_LIB}\n{body}"))
+    redis::Script::new(&format!(
+        "{LUA_LIB}\nlocal function body()\n{body}\nend\nlocal result = body()\nflush_events()\nreturn result\n"
+    ))
 }
 
 static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
@@ -236,35 +240,54 @@ fn stream_entries(entries: Value) -> Result<Vec<EventEntry>> {
     let Value::Array(entries) = entries else {
         return Ok(Vec::new());
     };
-    entries
-        .into_iter()
-        .map(|entry| {
-            let Value::Array(mut entry) = entry else {
-                return Err(Error::Corrupt("a stream entry is not an array".into()));
-            };
-            if entry.len() != 2 {
-                return Err(Error::Corrupt("a stream entry is not [id, fields]".into()));
+    let mut events = Vec::new();
+    for entry in entries {
+        let Value::Array(mut entry) = entry else {
+            return Err(Error::Corrupt("a stream entry is not an array".into()));
+        };
+        if entry.len() != 2 {
+            return Err(Error::Corrupt("a stream entry is not [id, fields]".into()));
+        }
+        let flat = entry.pop().unwrap_or(Value::Nil);
+        let id = text(entry.pop().unwrap_or(Value::Nil))?;
+        let pairs: Vec<(Value, Value)> = match flat {
+            Value::Array(flat) => {
+                let mut flat = flat.into_iter();
+                std::iter::from_fn(|| Some((flat.next()?, flat.next()?))).collect()
             }
-            let flat = entry.pop().unwrap_or(Value::Nil);
-            let id = text(entry.pop().unwrap_or(Value::Nil))?;
-            let mut fields = Vec::new();
-            match flat {
-                Value::Array(flat) => {
-                    let mut flat = flat.into_iter();
-                    while let (Some(name), Some(value)) = (flat.next(), flat.next()) {
-                        fields.push((text(name)?, text(value)?));
-                    }
-                }
-                Value::Map(pairs) => {
-                    for (name, value) in pairs {
-                        fields.push((text(name)?, text(value)?));
-                    }
-                }
-                _ => {}
-            }
-            Ok(EventEntry { id, fields })
-        })
-        .collect()
+            Value::Map(pairs) => pairs,
+            _ => Vec::new(),
+        };
+        let mut fields = Vec::with_capacity(pairs.len());
+        for (name, value) in pairs {
+            fields.push((text(name)?, text(value)?));
+        }
+        split_entry(&id, fields, &mut events);
+    }
+    Ok(events)
+}
+
+/// One stream entry as events: `event <name>`, then either one event's fields or
+/// several events' fields one after another, each starting with `jobId` (lib.lua
+/// writes a run of job events so).
+fn split_entry(id: &str, fields: Vec<(String, String)>, events: &mut Vec<EventEntry>) {
+    let mut fields = fields.into_iter();
+    let Some(name) = fields.next() else { return };
+    let mut current: Vec<(String, String)> = vec![name.clone()];
+    for (key, value) in fields {
+        if key == "jobId" && current.len() > 1 {
+            let next = vec![name.clone()];
+            events.push(EventEntry {
+                id: id.to_string(),
+                fields: std::mem::replace(&mut current, next),
+            });
+        }
+        current.push((key, value));
+    }
+    events.push(EventEntry {
+        id: id.to_string(),
+        fields: current,
+    });
 }
 
 /// Values at least this large are checked against Redis' `proto-max-bulk-len` before
@@ -1141,5 +1164,54 @@ impl Store for RedisStore {
             lines.reverse();
         }
         Ok((lines, count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn an_entry_holding_a_run_of_job_events_splits_at_each_job_id() {
+        let mut events = Vec::new();
+        let run = pairs(&[
+            ("event", "completed"),
+            ("jobId", "1"),
+            ("returnvalue", "jobId"),
+            ("prev", "active"),
+            ("jobId", "2"),
+            ("returnvalue", "2"),
+        ]);
+        split_entry("5-0", run, &mut events);
+        split_entry("6-0", pairs(&[("event", "drained")]), &mut events);
+        let got: Vec<_> = events
+            .iter()
+            .map(|e| (e.id.as_str(), e.fields.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "5-0",
+                    pairs(&[
+                        ("event", "completed"),
+                        ("jobId", "1"),
+                        ("returnvalue", "jobId"),
+                        ("prev", "active")
+                    ])
+                ),
+                (
+                    "5-0",
+                    pairs(&[("event", "completed"), ("jobId", "2"), ("returnvalue", "2")])
+                ),
+                ("6-0", pairs(&[("event", "drained")])),
+            ]
+        );
     }
 }

@@ -40,12 +40,43 @@ local function call_chunked(cmd, key, members, stride)
   end
 end
 
+-- Events of one name in a row that each start with `jobId` share one stream entry
+-- (at most EVENTS_PER_ENTRY): their field lists one after another. A transition of
+-- a hundred jobs costs one XADD per kind of event, not a hundred; the reader splits
+-- the entry at each `jobId` (redis_store::stream_entries). The stream's length cap
+-- counts entries, so it keeps at least that many events.
+local EVENTS_PER_ENTRY = 64
+local run = {name = nil, fields = {}, count = 0}
+
+local function xadd(name, ...)
+  rcall('XADD', Q.events, 'MAXLEN', '~', Q.eventsMaxLen, '*', 'event', name, ...)
+end
+
+-- Writes the events held back; every script ends with it (queue_script in mod.rs).
+local function flush_events()
+  if run.count > 0 then
+    xadd(run.name, unpack(run.fields))
+    run.name, run.fields, run.count = nil, {}, 0
+  end
+end
+
 -- Appends an event (`name`, then field/value pairs) to the queue's event stream,
 -- trimmed to about its length cap.
 local function emit(name, ...)
-  if Q.eventsMaxLen ~= '0' then
-    rcall('XADD', Q.events, 'MAXLEN', '~', Q.eventsMaxLen, '*', 'event', name, ...)
+  if Q.eventsMaxLen == '0' then return end
+  local args = {...}
+  if args[1] ~= 'jobId' then
+    flush_events()
+    xadd(name, ...)
+    return
   end
+  if name ~= run.name or run.count >= EVENTS_PER_ENTRY then
+    flush_events()
+    run.name = name
+  end
+  local fields, n = run.fields, #run.fields
+  for i = 1, #args do fields[n + i] = args[i] end
+  run.count = run.count + 1
 end
 
 -- True while the queue is paused: no worker takes jobs.
