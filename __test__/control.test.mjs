@@ -147,6 +147,49 @@ test('drain removes the jobs waiting to run (delayed ones on request); clean rem
   await assert.rejects(q.clean(-1, 0), (err) => err.code === 'ERR_INVALID_OPTION' && /grace/.test(err.message));
 });
 
+test('clean works through large lines in short steps: every old job once, the limit exact, newer jobs kept, one cleaned event', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const events = track(new QueueEvents(name, { connection: redis.url }));
+  const cleaned = [];
+  events.on('cleaned', ({ count }) => cleaned.push(Number(count)));
+  await events.waitUntilReady();
+  // 12 000 old waiting jobs (more than one step and one window of clean.lua), then 50
+  // new ones added after the cut-off, at the head of the line.
+  for (let i = 0; i < 12; i++) {
+    await queue.addBulk(Array.from({ length: 1000 }, (_, j) => ({ name: 'old', data: { n: i * 1000 + j } })));
+  }
+  await new Promise((r) => setTimeout(r, 30));
+  const cutoff = Date.now();
+  await new Promise((r) => setTimeout(r, 30));
+  await queue.addBulk(Array.from({ length: 50 }, () => ({ name: 'new', data: {} })));
+  const grace = () => Date.now() - cutoff;
+
+  const some = await queue.clean(grace(), 2500, 'wait');
+  assert.equal(some.length, 2500, 'exactly the limit');
+  assert.equal(new Set(some).size, 2500);
+  const rest = await queue.clean(grace(), 0, 'wait');
+  assert.equal(rest.length, 9500, 'every other old job');
+  assert.equal(new Set([...some, ...rest]).size, 12000, 'each once');
+  const left = await queue.getJobs('waiting');
+  assert.equal(left.length, 50);
+  assert.ok(left.every((job) => job.name === 'new'), 'newer jobs stay');
+  await waitFor(() => cleaned.length === 2, { what: 'one cleaned event per clean() call' });
+  assert.deepEqual(cleaned, [2500, 9500]);
+
+  // Finished jobs: 2 500 completed, cleaned in steps with no limit.
+  const worker = track(new Worker(name, async () => 1, { connection: redis.url, concurrency: 50 }));
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 50, { what: 'the new ones ran' });
+  await worker.close();
+  await queue.addBulk(Array.from({ length: 2450 }, () => ({ name: 'x', data: {} })));
+  const worker2 = track(new Worker(name, async () => 1, { connection: redis.url, concurrency: 50 }));
+  await waitFor(async () => (await queue.getJobCounts('completed')).completed === 2500, { what: 'all ran', timeoutMs: 20000 });
+  await worker2.close();
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal((await queue.clean(0, 0, 'completed')).length, 2500);
+  assert.equal((await queue.getJobCounts('completed')).completed, 0);
+});
+
 test('retryJobs, job.retry, promoteJobs and job.promote move jobs back to run; wrong states are typed errors', async () => {
   const name = fresh();
   const queue = track(new Queue(name, { connection: redis.url }));

@@ -967,9 +967,28 @@ impl Store for RedisStore {
         let Some(state) = self.listed(state).await? else {
             return Ok(Vec::new());
         };
-        let mut inv = self.invoke(&SCRIPTS.clean);
-        inv.arg(state.as_str()).arg(before).arg(limit);
-        self.run(Call::Write, &inv).await
+        // In steps (clean.lua), each a short script call, from where the last one ended.
+        let mut removed: Vec<String> = Vec::new();
+        let mut cursor = 0i64;
+        loop {
+            let left = if limit == 0 {
+                0
+            } else {
+                limit.saturating_sub(removed.len() as u64)
+            };
+            let mut inv = self.invoke(&SCRIPTS.clean);
+            inv.arg(state.as_str())
+                .arg(before)
+                .arg(left)
+                .arg(cursor)
+                .arg(removed.len());
+            let (ids, next): (Vec<String>, i64) = self.run(Call::Write, &inv).await?;
+            removed.extend(ids);
+            if next < 0 {
+                return Ok(removed);
+            }
+            cursor = next;
+        }
     }
 
     async fn obliterate(&self, force: bool, count: u64) -> Result<()> {
