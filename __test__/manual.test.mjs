@@ -90,4 +90,8 @@ test('a wrong or stale token changes nothing; extendLock keeps the job from stal
   assert.equal(await job.getState(), 'waiting');
   await assert.rejects(job.moveToCompleted(1, 't1', false), JobStateError);
   assert.equal(await job.getState(), 'waiting');
+  // ... also with fetchNext: the stale token takes no job that nobody would hold.
+  await assert.rejects(job.moveToCompleted(1, 't1', true), JobStateError);
+  assert.deepEqual(await queue.getJobCounts('waiting', 'active'), { waiting: 1, active: 0 });
+  await assert.rejects(job.extendLock('t1', 2 ** 64), InvalidOptionError);
 });

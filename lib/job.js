@@ -104,8 +104,9 @@ class Job {
    * resolves to `[jobData, jobId]` for `Job.fromJSON`.
    */
   async moveToCompleted(returnValue, token, fetchNext = true) {
-    const next = await this._moveToFinished(`{"returnvalue":${toJson('returnValue', returnValue)}}`, token, fetchNext);
-    this.returnvalue = returnValue === undefined ? null : returnValue;
+    const [status, next] = await this._moveToFinished(`{"returnvalue":${toJson('returnValue', returnValue)}}`, token, fetchNext);
+    // Unless it was cancelled meanwhile: then it failed, and `failedReason` says why.
+    if (status === 'completed') this.returnvalue = returnValue === undefined ? null : returnValue;
     return next;
   }
 
@@ -115,9 +116,11 @@ class Job {
    */
   async moveToFailed(err, token, fetchNext = false) {
     const { message, stack, unrecoverable } = describeThrown(err);
-    return this._moveToFinished(`{"failed":${JSON.stringify({ message, stack, unrecoverable })}}`, token, fetchNext);
+    const [, next] = await this._moveToFinished(`{"failed":${JSON.stringify({ message, stack, unrecoverable })}}`, token, fetchNext);
+    return next;
   }
 
+  /** Ends the attempt; resolves to [how it was stored, the next job as `[jobData, jobId]` or undefined]. */
   async _moveToFinished(outcome, token, fetchNext) {
     const text = await native(this._ops.moveToFinished(
       String(this.id), String(token), outcome, Boolean(fetchNext), this._workerOptions(),
@@ -131,11 +134,11 @@ class Job {
       if (finished.stacktrace) this.stacktrace = finished.stacktrace;
       if (finished.status === 'failed') this.finishedOn = finished.finishedOn;
     }
-    if (!next) return undefined;
+    if (!next) return [finished.status, undefined];
     // BullMQ's raw shape, which Job.fromJSON reads.
     const raw = { ...next };
     for (const field of ['data', 'opts', 'progress', 'stacktrace']) raw[field] = JSON.stringify(next[field]);
-    return [raw, next.id];
+    return [finished.status, [raw, next.id]];
   }
 
   /** Extends the lock `token` holds to `duration` ms from now; resolves to 1, or 0 when the token no longer holds it. */

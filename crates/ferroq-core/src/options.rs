@@ -642,9 +642,13 @@ pub mod operations {
         Ok(value)
     }
 
+    /// Longest lock extension: about 35 000 years, so a deadline stays an exact
+    /// integer in Redis' scores (below 2^53 ms).
+    pub const MAX_LOCK_EXTENSION: u64 = 1 << 50;
+
     /// `job.extendLock(token, duration)`: ms, at least 1.
     pub fn lock_extension(value: &Value) -> Result<u64> {
-        integer_in("duration", value, 1, u64::MAX)
+        integer_in("duration", value, 1, MAX_LOCK_EXTENSION)
     }
 
     /// The reason a job fails with when cancelled without one.

@@ -419,6 +419,9 @@ async fn cancel_fails_waiting_jobs_now_and_active_ones_at_their_end() {
     finish.finished = vec![completed("1", "t1"), completed("2", "t1")];
     let stored = store.cycle(&finish).await.unwrap().finished;
     assert_eq!(stored, [Stored::Cancelled("user".into()), Stored::AsSent]);
+    // The same call sent again (its answer lost) says the same.
+    let stored = store.cycle(&finish).await.unwrap().finished;
+    assert_eq!(stored, [Stored::Cancelled("user".into()), Stored::AsSent]);
     let job1 = store.get_job("1").await.unwrap().unwrap();
     assert_eq!(job1.state.as_deref(), Some("failed"));
     assert_eq!(job1.failed_reason.as_deref(), Some("user"));

@@ -121,15 +121,17 @@ impl Link {
             )
             .await;
         }
-        let channels = self.channels();
-        if !channels.is_empty() {
-            // A failure leaves these requests unheard until the next connection; what
-            // listens has a slower way to learn of them (lock renewal, for cancels).
-            let mut conn = conn.clone();
-            let _ = tokio::time::timeout(self.command_timeout, conn.subscribe(&channels)).await;
-        }
         if let Ok(mut current) = self.current.lock() {
             *current = (generation, Some(conn.clone()));
+        }
+        // After the connection is current: a `listen` from now on subscribes by itself,
+        // one from before is in `channels` (a channel subscribed twice is harmless). A
+        // failure leaves requests unheard until the next connection; what listens has
+        // a slower way to learn of them (lock renewal, for cancels).
+        let channels = self.channels();
+        if !channels.is_empty() {
+            let mut conn = conn.clone();
+            let _ = tokio::time::timeout(self.command_timeout, conn.subscribe(&channels)).await;
         }
         if self.closed.load(Ordering::Acquire) {
             // Closed while connecting: do not keep what nobody will close.

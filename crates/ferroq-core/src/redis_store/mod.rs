@@ -692,7 +692,7 @@ impl Store for RedisStore {
             inv.key(keys.active())
                 .key(keys.locks())
                 .key(keys.cancels())
-                .arg(now_ms() + lock_duration);
+                .arg(now_ms().saturating_add(lock_duration));
             for lock in chunk {
                 inv.arg(&lock.id).arg(&lock.token);
             }

@@ -61,7 +61,9 @@ impl<S: Store> Manual<S> {
         };
         let running = RunningJob::of(&record, token);
         let finish = finish::finish(lock, &running, outcome, &self.options);
-        let (stored, next) = self.cycle(token, vec![finish.clone()], fetch_next).await?;
+        // The finish first, on its own: a token that does not hold the job must not take
+        // the next one (nobody would hold that one).
+        let (stored, _) = self.cycle(token, vec![finish.clone()], false).await?;
         let stored = stored.into_iter().next().unwrap_or(Stored::LockLost);
         if stored == Stored::LockLost {
             return Err(Error::JobState {
@@ -70,6 +72,11 @@ impl<S: Store> Manual<S> {
                 action: "moved to completed or failed".into(),
             });
         }
+        let next = if fetch_next {
+            self.cycle(token, vec![], true).await?.1
+        } else {
+            None
+        };
         Ok((Finished::of(&finish, &stored, now_ms()), next))
     }
 

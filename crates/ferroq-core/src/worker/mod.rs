@@ -172,6 +172,7 @@ pub fn spawn<S: Store, K: JobSink>(
         stalled_checker: None,
         reached_store: false,
         pause_waiters: Vec::new(),
+        early_cancels: EarlyCancels::default(),
     };
     tokio::spawn(worker.run());
     WorkerHandle { commands }
@@ -193,6 +194,9 @@ struct WorkerLoop<S: Store, K: JobSink> {
     reached_store: bool,
     /// `pause()` callers waiting for the running jobs to be done.
     pause_waiters: Vec<oneshot::Sender<()>>,
+    /// Cancels heard for jobs not (yet) running here, kept briefly: the request can
+    /// arrive before the answer of the call that took the job.
+    early_cancels: EarlyCancels,
 }
 
 impl<S: Store, K: JobSink> WorkerLoop<S, K> {
@@ -410,6 +414,11 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         for job in &result.jobs {
             self.active.start(job, &self.commands);
         }
+        let cancelled: Vec<CancelRequest> = result
+            .jobs
+            .iter()
+            .filter_map(|job| self.early_cancels.take(&job.record.id))
+            .collect();
         if self.phase.is_forced_close() {
             // Taken while a forced close was under way: give them straight back.
             self.deliver(delivery);
@@ -418,6 +427,13 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         }
         let got = result.jobs.len() as u32;
         delivery.jobs = result.jobs;
+        // The jobs reach the processor side first, then their aborts.
+        if !cancelled.is_empty() {
+            self.deliver(std::mem::take(&mut delivery));
+            for request in cancelled {
+                self.on_cancel(request);
+            }
+        }
         // The store looks the next delayed job up only when it did not fill the fetch;
         // a full fetch says nothing about delayed jobs, so the timer stays as it was.
         if got < asked || asked == 0 {
@@ -459,6 +475,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
     /// attempt ends now, failed (as a timeout does), whatever the processor does next.
     fn on_cancel(&mut self, request: CancelRequest) {
         let Some(lock) = self.active.lock_of(&request.id) else {
+            self.early_cancels.keep(request);
             return;
         };
         self.deliver(Delivery::event(WorkerEvent::Abort {
@@ -515,5 +532,31 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             ..Default::default()
         });
         self.dispatcher.release(locks);
+    }
+}
+
+/// Cancel requests for jobs this worker did not run when they came, for a few seconds
+/// (and a bounded number): most are for jobs other workers run; one may be for a job
+/// whose taking call has not answered yet.
+#[derive(Default)]
+struct EarlyCancels(std::collections::VecDeque<(tokio::time::Instant, CancelRequest)>);
+
+impl EarlyCancels {
+    const KEEP: Duration = Duration::from_secs(5);
+    const MAX: usize = 1000;
+
+    fn keep(&mut self, request: CancelRequest) {
+        let now = tokio::time::Instant::now();
+        while self.0.front().is_some_and(|(at, _)| {
+            now.duration_since(*at) > Self::KEEP || self.0.len() >= Self::MAX
+        }) {
+            self.0.pop_front();
+        }
+        self.0.push_back((now, request));
+    }
+
+    fn take(&mut self, id: &str) -> Option<CancelRequest> {
+        let at = self.0.iter().position(|(_, request)| request.id == id)?;
+        self.0.remove(at).map(|(_, request)| request)
     }
 }

@@ -30,12 +30,16 @@ if state == 'completed' or state == 'failed' then
   -- A full step may have left more behind, unless it reached the limit.
   if #ids == room and room == STEP and left ~= STEP then nextCursor = 0 end
 else
+  -- The cursor counts from the end where other clients add jobs (the head of `wait`,
+  -- the high scores of a sorted set): jobs added between steps are looked at twice,
+  -- and jobs taken from the other end (RPOP, ZPOPMIN, promotion) shift nothing not
+  -- yet looked at. Nothing is skipped but for a job removed by hand before the cursor.
   local isList = state == 'waiting'
   local candidates
   if isList then
     candidates = rcall('LRANGE', Q.wait, cursor, cursor + WINDOW - 1)
   else
-    candidates = rcall('ZRANGE', Q[state], cursor, cursor + WINDOW - 1)
+    candidates = rcall('ZREVRANGE', Q[state], cursor, cursor + WINDOW - 1)
   end
   local kept, looked = 0, 0
   for i, id in ipairs(candidates) do
@@ -54,6 +58,7 @@ else
     if #ids > 0 then rcall('LREM', Q.wait, #ids, REMOVED) end
   else
     call_chunked('ZREM', Q[state], ids)
+    if state == 'active' then call_chunked('HDEL', Q.cancels, ids) end
   end
   local limitReached = left > 0 and #ids >= left
   local moreToLook = looked < #candidates or #candidates == WINDOW

@@ -81,10 +81,16 @@ if finishCount > 0 then
       -- unlocked while this finish removes it anyway (a removed job keeps no `ftk`).
       -- Otherwise the lock was lost: nothing is written.
       local jobKey = Q.jobPrefix .. id
-      local finishedBy = rcall('HGET', jobKey, 'ftk')
-      local removes = ARGV[base + 2] ~= 'r' and tonumber(ARGV[base + 7]) == 0
+      local stored = rcall('HMGET', jobKey, 'ftk', 'state', 'failedReason')
+      local kind = ARGV[base + 2]
+      local removes = kind ~= 'r' and tonumber(ARGV[base + 7]) == 0
       local gone = removes and not holders[i + 1] and rcall('EXISTS', jobKey) == 0
-      flags[#flags + 1] = (finishedBy == finishToken or gone) and 1 or 0
+      if stored[1] == finishToken and stored[2] == 'failed' and (kind == 'c' or kind == 'r') then
+        -- It was cancelled, and failed instead (the first answer said so).
+        flags[#flags + 1] = stored[3] or ''
+      else
+        flags[#flags + 1] = (stored[1] == finishToken or gone) and 1 or 0
+      end
     else
       flags[#flags + 1] = 1
       released[#released + 1] = id
