@@ -9,6 +9,7 @@
 //! - [`active`]: the jobs it runs, their locks and timeout timers;
 //! - [`dispatcher`]: its store calls (two in flight at once) and their retries;
 //! - [`wakeups`]: what makes an idle worker look for jobs again;
+//! - [`cancels`]: cancel requests heard before their job started here;
 //! - [`finish`]: how an attempt's outcome is stored (complete, retry or fail);
 //! - [`manual`]: the same transitions on the caller's call, for a worker without a
 //!   processor.
@@ -18,6 +19,7 @@
 //! processor side is told it is [`Finished`](crate::events::Finished).
 
 mod active;
+mod cancels;
 mod capacity;
 mod dispatcher;
 mod finish;
@@ -42,6 +44,7 @@ use crate::store::{CancelRequest, Finish, Lock, Store};
 use crate::time::now_ms;
 
 use active::ActiveJobs;
+use cancels::EarlyCancels;
 use capacity::Capacity;
 use dispatcher::{Answer, Dispatcher};
 use phase::Phase;
@@ -333,18 +336,12 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             Command::TimedOut { lock, after } => {
                 if self.active.runs(&lock) {
                     let reason = format!("job {} timed out after {after} ms", lock.id);
-                    self.deliver(Delivery::event(WorkerEvent::Abort {
-                        job_id: lock.id.clone(),
-                        token: lock.token.clone(),
-                        kind: AbortKind::Timeout,
-                        reason: reason.clone(),
-                    }));
                     let outcome = Outcome::Failed {
-                        message: reason,
+                        message: reason.clone(),
                         stack: None,
                         unrecoverable: false,
                     };
-                    self.on_outcome(lock, outcome);
+                    self.abort(lock, AbortKind::Timeout, reason, outcome);
                 }
             }
             Command::Run => {
@@ -478,18 +475,22 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             self.early_cancels.keep(request);
             return;
         };
+        let outcome = Outcome::Cancelled {
+            reason: request.reason.clone(),
+        };
+        self.abort(lock, AbortKind::Cancel, request.reason, outcome);
+    }
+
+    /// Ends a running attempt from the engine's side: its AbortSignal fires, and it
+    /// ends with `outcome` now, whatever the processor reports later.
+    fn abort(&mut self, lock: Lock, kind: AbortKind, reason: String, outcome: Outcome) {
         self.deliver(Delivery::event(WorkerEvent::Abort {
             job_id: lock.id.clone(),
             token: lock.token.clone(),
-            kind: AbortKind::Cancel,
-            reason: request.reason.clone(),
+            kind,
+            reason,
         }));
-        self.on_outcome(
-            lock,
-            Outcome::Cancelled {
-                reason: request.reason,
-            },
-        );
+        self.on_outcome(lock, outcome);
     }
 
     fn on_error(&mut self, err: Error) {
@@ -532,31 +533,5 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
             ..Default::default()
         });
         self.dispatcher.release(locks);
-    }
-}
-
-/// Cancel requests for jobs this worker did not run when they came, for a few seconds
-/// (and a bounded number): most are for jobs other workers run; one may be for a job
-/// whose taking call has not answered yet.
-#[derive(Default)]
-struct EarlyCancels(std::collections::VecDeque<(tokio::time::Instant, CancelRequest)>);
-
-impl EarlyCancels {
-    const KEEP: Duration = Duration::from_secs(5);
-    const MAX: usize = 1000;
-
-    fn keep(&mut self, request: CancelRequest) {
-        let now = tokio::time::Instant::now();
-        while self.0.front().is_some_and(|(at, _)| {
-            now.duration_since(*at) > Self::KEEP || self.0.len() >= Self::MAX
-        }) {
-            self.0.pop_front();
-        }
-        self.0.push_back((now, request));
-    }
-
-    fn take(&mut self, id: &str) -> Option<CancelRequest> {
-        let at = self.0.iter().position(|(_, request)| request.id == id)?;
-        self.0.remove(at).map(|(_, request)| request)
     }
 }
