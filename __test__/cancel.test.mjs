@@ -152,3 +152,35 @@ test('a cancel published while the worker was disconnected reaches it at its nex
     await child.kill();
   }
 });
+
+test('a processor that cannot see a signal (an arrow of one or two parameters) gets none, and is still cancelled', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const seen = [];
+  let settle;
+  const worker = track(new Worker(name, (job, token) => new Promise((resolve) => {
+    seen.push([job.id, typeof token]);
+    settle = resolve;
+  }), { connection: redis.url }));
+  const failed = [];
+  worker.on('failed', (job, err) => failed.push([job.id, err.message]));
+  const job = await queue.add('x', {}, { attempts: 3 });
+  await waitFor(() => seen.length === 1, { what: 'the job runs' });
+  assert.deepEqual(seen[0], [job.id, 'string']);
+  assert.equal(worker.cancelJob(job.id, 'local'), true, 'it runs here');
+  assert.equal(worker.cancelJob(job.id, 'again'), false, 'once');
+  assert.equal(await queue.cancel(job.id, 'stop'), 'active');
+  await waitFor(() => failed.length === 1, { what: 'failed' });
+  assert.deepEqual(failed[0], [job.id, 'stop']);
+  settle('late');
+  assert.equal((await queue.getJob(job.id)).failedReason, 'stop');
+
+  // One that declares the signal gets a real AbortSignal.
+  const name2 = fresh();
+  const queue2 = track(new Queue(name2, { connection: redis.url }));
+  const signals = [];
+  track(new Worker(name2, async (job2, token, signal) => { signals.push(signal instanceof AbortSignal); }, { connection: redis.url }));
+  const done = await queue2.add('y', {});
+  await waitFor(async () => (await queue2.getJobState(done.id)) === 'completed', { what: 'done' });
+  assert.deepEqual(signals, [true]);
+});
