@@ -64,8 +64,8 @@ end
 -- trimmed to about its length cap.
 local function emit(name, ...)
   if Q.eventsMaxLen == '0' then return end
-  local args = {...}
-  if args[1] ~= 'jobId' then
+  local first = ...
+  if first ~= 'jobId' then
     flush_events()
     xadd(name, ...)
     return
@@ -74,8 +74,9 @@ local function emit(name, ...)
     flush_events()
     run.name = name
   end
+  -- Copied without a table of their own: this runs for every job of every batch.
   local fields, n = run.fields, #run.fields
-  for i = 1, #args do fields[n + i] = args[i] end
+  for i = 1, select('#', ...) do fields[n + i] = (select(i, ...)) end
   run.count = run.count + 1
 end
 
