@@ -355,6 +355,19 @@ end
 -- Take: jobs for a worker.
 --------------------------------------------------------------------------------
 
+-- The text of a stored count plus one (nil counts as 0). Remembered per script call:
+-- formatting a number costs a sprintf, and a batch's jobs mostly share their count.
+local next_counts = {}
+local function next_count(text)
+  local key = text or ''
+  local counted = next_counts[key]
+  if not counted then
+    counted = tostring((tonumber(text) or 0) + 1)
+    next_counts[key] = counted
+  end
+  return counted
+end
+
 -- Takes up to `n` jobs (plain waiting jobs before prioritized ones, as BullMQ),
 -- locks them with `token` until `deadline` (ms, as text; `now` too) and appends
 -- {id, {values of `fields`}} pairs to `out` (`fields[1]` must be one every job has;
@@ -382,7 +395,7 @@ local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, wo
     local jobKey = Q.jobPrefix .. id
     local values = rcall('HMGET', jobKey, unpack(fields))
     if values[1] then
-      local started = tostring((tonumber(values[atsAt]) or 0) + 1)
+      local started = next_count(values[atsAt])
       values[atsAt] = started
       if worker ~= '' then
         rcall('HSET', jobKey, 'state', 'active', 'processedOn', now, 'ats', started, 'pb', worker)
