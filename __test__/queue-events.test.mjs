@@ -151,3 +151,24 @@ test('an idle QueueEvents blocks in Redis for its blockingTimeout; events can be
     await server.stop();
   }
 });
+
+test('events of one batch have ids of their own: reading on after any of them skips none', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const events = track(new QueueEvents(name, { connection: redis.url }));
+  const added = [];
+  events.on('added', ({ jobId }, id) => added.push([jobId, id]));
+  await events.waitUntilReady();
+  const jobs = await queue.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: `n${i}`, data: {} })));
+  await waitFor(() => added.length === 5, { what: 'five added events' });
+  assert.deepEqual(added.map(([jobId]) => jobId), jobs.map((j) => j.id));
+  assert.equal(new Set(added.map(([, id]) => id)).size, 5, 'five distinct ids');
+
+  // Resume after the second event of the batch: the other three come, none twice.
+  const resumed = track(new QueueEvents(name, { connection: redis.url, lastEventId: added[1][1] }));
+  const again = [];
+  resumed.on('added', ({ jobId }) => again.push(jobId));
+  await waitFor(() => again.length === 3, { what: 'the rest of the batch' });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(again, jobs.slice(2).map((j) => j.id));
+});

@@ -503,7 +503,16 @@ impl EventsOptions {
 }
 
 /// `<ms>` or `<ms>-<seq>`, as Redis stream ids are written.
+/// A stream id (`<ms>` or `<ms>-<seq>`), or one event of an entry that holds several
+/// (`<ms>-<seq>#<index>`, as QueueEvents hands them out).
 fn is_stream_id(id: &str) -> bool {
+    let (id, index) = match id.split_once('#') {
+        Some((id, index)) => (id, Some(index)),
+        None => (id, None),
+    };
+    if index.is_some_and(|i| i.is_empty() || !i.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
     let mut parts = id.splitn(2, '-');
     let digits =
         |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));

@@ -269,16 +269,19 @@ fn stream_entries(entries: Value) -> Result<Vec<EventEntry>> {
 
 /// One stream entry as events: `event <name>`, then either one event's fields or
 /// several events' fields one after another, each starting with `jobId` (lib.lua
-/// writes a run of job events so).
+/// writes a run of job events so). Each event gets an id of its own, so that reading
+/// on after any of them skips none: the last one the entry's id, the earlier ones
+/// `<entry id>#<index>` (see `EventCursor`).
 fn split_entry(id: &str, fields: Vec<(String, String)>, events: &mut Vec<EventEntry>) {
     let mut fields = fields.into_iter();
     let Some(name) = fields.next() else { return };
+    let first = events.len();
     let mut current: Vec<(String, String)> = vec![name.clone()];
     for (key, value) in fields {
         if key == "jobId" && current.len() > 1 {
             let next = vec![name.clone()];
             events.push(EventEntry {
-                id: id.to_string(),
+                id: format!("{id}#{}", events.len() - first),
                 fields: std::mem::replace(&mut current, next),
             });
         }
@@ -288,6 +291,58 @@ fn split_entry(id: &str, fields: Vec<(String, String)>, events: &mut Vec<EventEn
         id: id.to_string(),
         fields: current,
     });
+}
+
+/// Where a read of the event stream resumes: after entry `entry`, or, for an event
+/// that shares its entry (`<entry>#<index>`), after that event of the entry.
+struct EventCursor<'a> {
+    entry: &'a str,
+    /// Events of `entry` already delivered, when only some were.
+    delivered: Option<usize>,
+}
+
+impl<'a> EventCursor<'a> {
+    fn parse(after: &'a str) -> Self {
+        match after.split_once('#') {
+            Some((entry, index)) => Self {
+                entry,
+                delivered: index.parse::<usize>().ok().map(|i| i + 1),
+            },
+            None => Self {
+                entry: after,
+                delivered: None,
+            },
+        }
+    }
+
+    /// The id to read after: the entry itself, or the one just before it (XREAD
+    /// starts after the id it is given) when part of the entry remains.
+    fn read_after(&self) -> String {
+        if self.delivered.is_none() {
+            return self.entry.to_string();
+        }
+        let (ms, seq) = self.entry.split_once('-').unwrap_or((self.entry, "0"));
+        match (ms.parse::<u64>(), seq.parse::<u64>()) {
+            (Ok(ms), Ok(seq)) if seq > 0 => format!("{ms}-{}", seq - 1),
+            (Ok(ms), Ok(_)) if ms > 0 => format!("{}-{}", ms - 1, u64::MAX),
+            _ => "0-0".into(),
+        }
+    }
+
+    /// Drops the events of the resumed entry that were delivered already.
+    fn skip_delivered(&self, events: &mut Vec<EventEntry>) {
+        if let Some(delivered) = self.delivered {
+            let of_entry = |e: &EventEntry| {
+                e.id == self.entry || e.id.split_once('#').is_some_and(|(id, _)| id == self.entry)
+            };
+            let drop = events
+                .iter()
+                .take_while(|e| of_entry(e))
+                .count()
+                .min(delivered);
+            events.drain(..drop);
+        }
+    }
 }
 
 /// Values at least this large are checked against Redis' `proto-max-bulk-len` before
@@ -848,6 +903,7 @@ impl Store for RedisStore {
     ) -> Result<Vec<EventEntry>> {
         self.inner.read_events.store(true, Ordering::Relaxed);
         let events = self.keys().events();
+        let cursor = EventCursor::parse(after);
         // Blocks on the events and on this reader's own wake stream (new entries only),
         // which closing sets.
         let cmd = redis::cmd("XREAD")
@@ -858,7 +914,7 @@ impl Store for RedisStore {
             .arg("STREAMS")
             .arg(&events)
             .arg(&self.inner.wake_events_key)
-            .arg(after)
+            .arg(cursor.read_after())
             .arg("$")
             .to_owned();
         let reply: Value = self.block(&cmd, block).await?;
@@ -868,6 +924,7 @@ impl Store for RedisStore {
                 entries.extend(stream_entries(stream_reply)?);
             }
         }
+        cursor.skip_delivered(&mut entries);
         Ok(entries)
     }
 
@@ -1217,7 +1274,7 @@ mod tests {
             got,
             [
                 (
-                    "5-0",
+                    "5-0#0",
                     pairs(&[
                         ("event", "completed"),
                         ("jobId", "1"),
@@ -1232,5 +1289,28 @@ mod tests {
                 ("6-0", pairs(&[("event", "drained")])),
             ]
         );
+    }
+
+    #[test]
+    fn a_cursor_inside_an_entry_rereads_it_and_skips_what_was_delivered() {
+        let cursor = EventCursor::parse("7-3#1");
+        assert_eq!(cursor.read_after(), "7-2");
+        assert_eq!(
+            EventCursor::parse("7-0#0").read_after(),
+            format!("6-{}", u64::MAX)
+        );
+        assert_eq!(EventCursor::parse("7-0").read_after(), "7-0");
+        let mut events = Vec::new();
+        let run = pairs(&[
+            ("event", "active"),
+            ("jobId", "1"),
+            ("jobId", "2"),
+            ("jobId", "3"),
+        ]);
+        split_entry("7-3", run, &mut events);
+        split_entry("8-0", pairs(&[("event", "drained")]), &mut events);
+        cursor.skip_delivered(&mut events);
+        let ids: Vec<_> = events.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["7-3", "8-0"], "events 0 and 1 of 7-3 were delivered");
     }
 }
