@@ -819,19 +819,19 @@ export declare class Queue<
   removeRepeatable(name: NameType, repeatOpts: RepeatOptions, jobId?: string): Promise<boolean>;
   /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
   removeRepeatableByKey(key: string): Promise<boolean>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (global concurrency is planned). */
+  /** At most `concurrency` (integer ≥ 1) jobs active at once across all workers, enforced in the fetch; resolves to 1. */
   setGlobalConcurrency(concurrency: number): Promise<number>;
   /** Not built in ferroq yet: rejects with UnsupportedError (global rate limits are planned). */
   setGlobalRateLimit(max: number, duration: number): Promise<number>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (global concurrency is planned). */
+  /** Removes the global concurrency; resolves to 1. */
   removeGlobalConcurrency(): Promise<number>;
   /** Not built in ferroq yet: rejects with UnsupportedError (global rate limits are planned). */
   removeGlobalRateLimit(): Promise<number>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (global concurrency is planned). */
+  /** The global concurrency, or null when none is set. */
   getGlobalConcurrency(): Promise<number | null>;
   /** Not built in ferroq yet: rejects with UnsupportedError (global rate limits are planned). */
   getGlobalRateLimit(): Promise<{ max: number; duration: number } | null>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (global concurrency is planned). */
+  /** True while the active jobs fill the global concurrency (false without one). */
   isMaxed(): Promise<boolean>;
   /** Not built in ferroq yet: rejects with UnsupportedError (rate limits are planned). */
   rateLimit(expireTimeMs: number): Promise<void>;

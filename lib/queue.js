@@ -304,6 +304,39 @@ class Queue extends QueueBase {
   }
 
   /**
+   * At most `concurrency` jobs of this queue are active at once across every worker of
+   * every process (each worker's own `concurrency` still applies); enforced in the
+   * fetch, in Redis. Running jobs above a lowered limit finish. Resolves to 1.
+   */
+  async setGlobalConcurrency(concurrency) {
+    this._live();
+    if (concurrency === null || concurrency === undefined) {
+      throw new InvalidOptionError('invalid option `concurrency`: must be an integer ≥ 1 (removeGlobalConcurrency() removes the limit)');
+    }
+    await native(this._ops.setGlobalConcurrency(optionJson(concurrency)));
+    return 1;
+  }
+
+  /** Removes the global concurrency; resolves to 1. */
+  async removeGlobalConcurrency() {
+    this._live();
+    await native(this._ops.setGlobalConcurrency('null'));
+    return 1;
+  }
+
+  /** The global concurrency, or null when none is set. */
+  async getGlobalConcurrency() {
+    this._live();
+    return native(this._ops.globalConcurrency());
+  }
+
+  /** True while the active jobs fill the global concurrency (false without one). */
+  async isMaxed() {
+    this._live();
+    return native(this._ops.isMaxed());
+  }
+
+  /**
    * ferroq's cross-process cancel: a job waiting to run (waiting, prioritized, delayed)
    * fails now with `reason` (default 'cancelled'), without retry; an active one has its
    * AbortSignal fired in whichever process runs it and ends failed with `reason`,
@@ -380,7 +413,7 @@ class Queue extends QueueBase {
 }
 
 const SCHEDULERS = 'job schedulers and repeatable jobs are planned';
-const GLOBAL_LIMITS = 'global concurrency and rate limits are planned';
+const GLOBAL_LIMITS = 'global rate limits are planned';
 const DEDUPLICATION = 'deduplication is planned';
 const METRICS = 'metrics are not recorded';
 defineUnbuilt(Queue, {
@@ -397,13 +430,9 @@ defineUnbuilt(Queue, {
   getRepeatableJobs: SCHEDULERS,
   removeRepeatable: SCHEDULERS,
   removeRepeatableByKey: SCHEDULERS,
-  setGlobalConcurrency: GLOBAL_LIMITS,
   setGlobalRateLimit: GLOBAL_LIMITS,
-  removeGlobalConcurrency: GLOBAL_LIMITS,
   removeGlobalRateLimit: GLOBAL_LIMITS,
-  getGlobalConcurrency: GLOBAL_LIMITS,
   getGlobalRateLimit: GLOBAL_LIMITS,
-  isMaxed: GLOBAL_LIMITS,
   rateLimit: 'rate limits are planned',
   getRateLimitTtl: 'rate limits are planned',
   removeRateLimitKey: 'rate limits are planned',

@@ -240,6 +240,31 @@ impl NativeQueue {
         answer(moved.await.map(|n| n as f64))
     }
 
+    /// `queue.setGlobalConcurrency(n)` (`n` JSON), or with null its removal.
+    #[napi]
+    pub async fn set_global_concurrency(&self, concurrency: String) -> Result<Answer<()>> {
+        let set = async {
+            let limit = match parse_json("concurrency", &concurrency)? {
+                serde_json::Value::Null => None,
+                value => Some(operations::global_concurrency(&value)?),
+            };
+            self.queue.store().set_global_concurrency(limit).await
+        };
+        answer(set.await)
+    }
+
+    /// The queue's global concurrency, or null.
+    #[napi]
+    pub async fn global_concurrency(&self) -> Result<Answer<Option<u32>>> {
+        answer(self.queue.store().global_concurrency().await)
+    }
+
+    /// Whether the active jobs fill the global concurrency.
+    #[napi]
+    pub async fn is_maxed(&self) -> Result<Answer<bool>> {
+        answer(self.queue.store().is_maxed().await)
+    }
+
     /// ferroq's cross-process cancel: `reason` JSON (a string, or null for the
     /// default). Resolves to "failed" (the job waited: it failed now) or "active" (its
     /// worker aborts it; it ends failed).

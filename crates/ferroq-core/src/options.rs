@@ -660,6 +660,11 @@ pub mod operations {
         integer_in("duration", value, 1, MAX_LOCK_EXTENSION)
     }
 
+    /// `queue.setGlobalConcurrency(n)`: an integer ≥ 1.
+    pub fn global_concurrency(value: &Value) -> Result<u32> {
+        integer_in("concurrency", value, 1, u32::MAX as u64).map(|n| n as u32)
+    }
+
     /// The reason a job fails with when cancelled without one.
     pub const DEFAULT_CANCEL_REASON: &str = "cancelled";
     /// Longest cancel reason (the same bound as a failure reason).

@@ -109,6 +109,9 @@ pub struct CycleResult {
     pub next_delayed: Option<u64>,
     /// The queue is paused: no job was taken.
     pub paused: bool,
+    /// The queue's global concurrency held the fetch back: fewer jobs were taken than
+    /// asked although more wait (a finish anywhere signals when there is room).
+    pub maxed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -242,6 +245,17 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn set_paused(&self, paused: bool) -> impl Future<Output = Result<bool>> + Send;
 
     fn is_paused(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Sets (or with `None` removes) the queue's global concurrency: no fetch takes a
+    /// job while that many are active across all workers.
+    fn set_global_concurrency(&self, limit: Option<u32>)
+        -> impl Future<Output = Result<()>> + Send;
+
+    /// The queue's global concurrency, if set.
+    fn global_concurrency(&self) -> impl Future<Output = Result<Option<u32>>> + Send;
+
+    /// Whether the active jobs fill the global concurrency (false when none is set).
+    fn is_maxed(&self) -> impl Future<Output = Result<bool>> + Send;
 
     /// The queue's live workers (that reached the store), each as the store knows
     /// it: field/value pairs, `name` the worker's `name` option.

@@ -723,7 +723,7 @@ impl Store for RedisStore {
         let mut reply = reply.into_iter();
         let flags: Vec<Value> = parse(reply.next().unwrap_or(Value::Nil))?;
         let next_delayed: i64 = parse(reply.next().unwrap_or(Value::Int(-1)))?;
-        let paused: i64 = parse(reply.next().unwrap_or(Value::Int(0)))?;
+        let limited: i64 = parse(reply.next().unwrap_or(Value::Int(0)))?;
         Ok(CycleResult {
             finished: flags
                 .into_iter()
@@ -734,7 +734,8 @@ impl Store for RedisStore {
                 })
                 .collect::<Result<_>>()?,
             next_delayed: u64::try_from(next_delayed).ok(),
-            paused: paused == 1,
+            paused: limited == 1,
+            maxed: limited == 2,
             jobs: read_jobs(reply, &request.token, now, request.worker_name.as_deref())?,
         })
     }
@@ -1149,6 +1150,43 @@ impl Store for RedisStore {
     async fn is_paused(&self) -> Result<bool> {
         self.query(redis::cmd("HEXISTS").arg(self.keys().meta()).arg("paused"))
             .await
+    }
+
+    async fn set_global_concurrency(&self, limit: Option<u32>) -> Result<()> {
+        let keys = self.keys();
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        match limit {
+            Some(limit) => pipe.hset(keys.meta(), "concurrency", limit).ignore(),
+            None => pipe.hdel(keys.meta(), "concurrency").ignore(),
+        };
+        // Workers held back by the old limit may take jobs now: wake one (it passes
+        // the signal on while jobs remain).
+        pipe.zadd(keys.marker(), "0", 0).ignore();
+        let limit = self.inner.link.command_timeout();
+        self.send(Call::Write, limit, |mut conn| async move {
+            pipe.query_async::<()>(&mut conn).await
+        })
+        .await
+    }
+
+    async fn global_concurrency(&self) -> Result<Option<u32>> {
+        self.query(
+            redis::cmd("HGET")
+                .arg(self.keys().meta())
+                .arg("concurrency"),
+        )
+        .await
+    }
+
+    async fn is_maxed(&self) -> Result<bool> {
+        let Some(limit) = self.global_concurrency().await? else {
+            return Ok(false);
+        };
+        let active: u64 = self
+            .query(redis::cmd("ZCARD").arg(self.keys().active()))
+            .await?;
+        Ok(active >= u64::from(limit))
     }
 
     async fn job_ids(

@@ -436,7 +436,10 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         if got < asked || asked == 0 {
             self.wakeups.set_next_delayed(result.next_delayed);
         }
-        if self.wakeups.after_fetch(asked, got, result.paused) && self.phase.takes_jobs() {
+        // Paused, or held back by the global concurrency: not drained, and blocked until
+        // a resume or a finish elsewhere signals.
+        let held_back = result.paused || result.maxed;
+        if self.wakeups.after_fetch(asked, got, held_back) && self.phase.takes_jobs() {
             delivery.events.push(WorkerEvent::Drained);
         }
         self.deliver(delivery);

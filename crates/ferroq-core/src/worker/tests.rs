@@ -201,6 +201,15 @@ impl Store for MemoryStore {
     async fn is_paused(&self) -> Result<bool> {
         Ok(false)
     }
+    async fn set_global_concurrency(&self, _: Option<u32>) -> Result<()> {
+        Ok(())
+    }
+    async fn global_concurrency(&self) -> Result<Option<u32>> {
+        Ok(None)
+    }
+    async fn is_maxed(&self) -> Result<bool> {
+        Ok(false)
+    }
     async fn workers(&self) -> Result<Vec<Vec<(String, String)>>> {
         Ok(vec![])
     }

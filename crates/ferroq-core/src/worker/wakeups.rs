@@ -93,16 +93,17 @@ impl Wakeups {
             due_ms.map(|due| Instant::now() + Duration::from_millis(due.saturating_sub(now_ms())));
     }
 
-    /// A fetch took `got` of the `asked` jobs (none when the queue is `paused`).
-    /// Returns true when the queue just ran empty (BullMQ's `drained`, once per empty
-    /// spell). Either way the worker blocks until a producer (or a resume) signals.
-    pub fn after_fetch(&mut self, asked: u32, got: u32, paused: bool) -> bool {
-        if paused {
-            self.want_jobs = false;
-            return false;
-        }
+    /// A fetch took `got` of the `asked` jobs (fewer, or none, when the queue `held`
+    /// it back: paused, or at its global concurrency). Returns true when the queue just
+    /// ran empty (BullMQ's `drained`, once per empty spell). Either way the worker
+    /// blocks until a producer (or a resume, or a finish elsewhere) signals.
+    pub fn after_fetch(&mut self, asked: u32, got: u32, held: bool) -> bool {
         if got > 0 {
             self.drained = false;
+        }
+        if held {
+            self.want_jobs = false;
+            return false;
         }
         if got < asked {
             // Fewer than asked: the queue is empty for now. Block until told otherwise.

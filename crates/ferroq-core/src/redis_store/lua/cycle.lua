@@ -18,8 +18,9 @@
   one (an earlier call of this worker ran, but its answer was lost) go back to
   waiting, first in line, before the fetch.
   last, the worker's name ('' for none), stored with each job taken (`pb`)
-  Takes no jobs while the queue is paused.
-  Returns {finishedFlags, nextDelayed, paused, id, values, id, values, …}
+  Takes no jobs while the queue is paused, and no more than its global concurrency
+  (`meta` field `concurrency`) allows beside the jobs active in every worker.
+  Returns {finishedFlags, nextDelayed, limited, id, values, id, values, …}
     finishedFlags: 1 per finished job, 0 where the token did not hold the lock (the
                    job was recovered as stalled: nothing is written for it). A job
                    this token already finished (a call whose answer was lost, sent
@@ -29,7 +30,8 @@
                    failed with that reason instead.
     nextDelayed:   due time of the earliest delayed job, or -1; only looked up when
                    fewer jobs were taken than asked
-    paused:        1 when the queue is paused (then no job was taken), else 0
+    limited:       1 when the queue is paused (then no job was taken), 2 when its
+                   global concurrency held the fetch back, else 0
     values:        the job's values of the named fields (HMGET; nil where unset)
 ]]
 local now = tonumber(ARGV[4])
@@ -144,9 +146,22 @@ promote_due(line, nowText)
 flush_line(line, fetchCount == 0)
 
 local result = {flags, -1, 0}
-if fetchCount > 0 and is_paused() then
+local meta = rcall('HMGET', Q.meta, 'paused', 'concurrency')
+local globalLimit = tonumber(meta[2])
+if fetchCount > 0 and meta[1] then
   result[3] = 1
   fetchCount = 0
+elseif globalLimit then
+  -- Room left under the global concurrency, across every worker.
+  local room = math.max(globalLimit - rcall('ZCARD', Q.active), 0)
+  if fetchCount > room then
+    result[3] = 2
+    fetchCount = room
+  end
+  -- Finishing made room: an idle worker held back by the limit may take jobs now.
+  if finishCount > 0 and (rcall('LLEN', Q.wait) > 0 or rcall('ZCARD', Q.prioritized) > 0) then
+    signal_work()
+  end
 end
 local taken = take_jobs(result, fetchCount, passOn, token,
   string.format('%d', now + lockDuration), nowText, jobFields, atsAt,
