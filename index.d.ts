@@ -356,7 +356,7 @@ export interface WorkerOptions extends QueueBaseOptions {
   removeOnFail?: KeepJobs | boolean | number;
   /** The worker's name, stored with every job it takes (`job.processedBy`). */
   name?: string;
-  /** Not built in ferroq yet: `new Worker` throws UnsupportedError (rate limits are planned). */
+  /** At most `max` jobs of the queue start in any `duration` ms, across all workers of all processes (a sliding window, enforced in the fetch); the queue's `setGlobalRateLimit` takes precedence. */
   limiter?: RateLimiterOptions;
   /** Not built in ferroq yet: ignored (this worker checks for stalled jobs all the same). */
   skipStalledCheck?: boolean;
@@ -364,7 +364,7 @@ export interface WorkerOptions extends QueueBaseOptions {
   skipLockRenewal?: boolean;
   /** Not built in ferroq yet: ignored (the engine retries Redis on its own schedule). */
   runRetryDelay?: number;
-  /** Not built in ferroq yet: ignored (rate limits are refused). */
+  /** Accepted and ignored: a limited worker sleeps exactly until a job may start. */
   maximumRateLimitDelay?: number;
   /** Not built in ferroq yet: `new Worker` throws UnsupportedError (a limit on started attempts is planned). */
   maxStartedAttempts?: number;
@@ -821,23 +821,23 @@ export declare class Queue<
   removeRepeatableByKey(key: string): Promise<boolean>;
   /** At most `concurrency` (integer ≥ 1) jobs active at once across all workers, enforced in the fetch; resolves to 1. */
   setGlobalConcurrency(concurrency: number): Promise<number>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (global rate limits are planned). */
+  /** At most `max` jobs start in any `duration` ms across all workers (over their `limiter`); resolves to 1. */
   setGlobalRateLimit(max: number, duration: number): Promise<number>;
   /** Removes the global concurrency; resolves to 1. */
   removeGlobalConcurrency(): Promise<number>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (global rate limits are planned). */
+  /** Removes the global rate limit; resolves to 1. */
   removeGlobalRateLimit(): Promise<number>;
   /** The global concurrency, or null when none is set. */
   getGlobalConcurrency(): Promise<number | null>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (global rate limits are planned). */
+  /** The global rate limit, or null when none is set. */
   getGlobalRateLimit(): Promise<{ max: number; duration: number } | null>;
   /** True while the active jobs fill the global concurrency (false without one). */
   isMaxed(): Promise<boolean>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (rate limits are planned). */
+  /** Holds every worker of the queue from starting jobs for `expireTimeMs` (an upstream answered 429). */
   rateLimit(expireTimeMs: number): Promise<void>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (rate limits are planned). */
+  /** Ms until a job may start under the global rate limit or `rateLimit(ms)` (0: now; `maxJobs` is ignored). */
   getRateLimitTtl(maxJobs?: number): Promise<number>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (rate limits are planned). */
+  /** Forgets the recorded starts and any `rateLimit(ms)`: jobs may start at once; resolves to 1. */
   removeRateLimitKey(): Promise<number>;
   /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
   getDeduplicationJobId(id: string): Promise<string | null>;
@@ -938,9 +938,9 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
     processor?: string | URL | Processor<DataType, ResultType, NameType> | null,
     opts?: WorkerOptions,
   );
-  /** BullMQ's error to throw after `rateLimit`; rate limits are not built in ferroq yet: it fails the attempt like any error. */
+  /** BullMQ's error to throw after `rateLimit(ms)`: the job waits again, the attempt not counted. */
   static RateLimitError(): Error;
-  /** Not built in ferroq yet: rejects with UnsupportedError (rate limits are planned). */
+  /** Holds every worker of the queue from starting jobs for `expireTimeMs`; throw `Worker.RateLimitError()` next to put the current job back. */
   rateLimit(expireTimeMs: number): Promise<void>;
   /** Not built in ferroq yet: rejects with UnsupportedError (the engine renews the locks of the jobs it runs). */
   extendJobLocks(jobIds: string[], tokens: string[], duration: number): Promise<any>;
@@ -1064,7 +1064,7 @@ export declare class WaitingChildrenError extends Error {
 export declare class WaitingError extends Error {
   constructor(message?: string);
 }
-/** Not built in ferroq yet: thrown by a processor, it fails the attempt like any error (rate limits are planned). */
+/** Thrown by a processor (after `rateLimit(ms)`): the job waits again, the attempt not counted. */
 export declare class RateLimitError extends Error {
   constructor(message?: string);
 }

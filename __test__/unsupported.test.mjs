@@ -56,9 +56,6 @@ test('unbuilt Queue members reject with UnsupportedError naming them and change 
     'queue.getJobSchedulers': () => queue.getJobSchedulers(),
     'queue.getRepeatableJobs': () => queue.getRepeatableJobs(),
     'queue.removeRepeatableByKey': () => queue.removeRepeatableByKey('k'),
-    'queue.setGlobalRateLimit': () => queue.setGlobalRateLimit(1, 1000),
-    'queue.rateLimit': () => queue.rateLimit(1000),
-    'queue.getGlobalRateLimit': () => queue.getGlobalRateLimit(),
     'queue.removeDeduplicationKey': () => queue.removeDeduplicationKey('d'),
     'queue.getMetrics': () => queue.getMetrics('completed'),
     'queue.exportPrometheusMetrics': () => queue.exportPrometheusMetrics(),
@@ -101,7 +98,6 @@ test('Worker, QueueEvents and FlowProducer: unbuilt members reject by name', asy
   const { name, connection } = await setup();
   const before = await snapshot();
   const worker = track(new Worker(name, null, { connection }));
-  await assert.rejects(worker.rateLimit(1000), unsupported('worker.rateLimit'));
   await assert.rejects(worker.extendJobLocks(['1'], ['t'], 1000), unsupported('worker.extendJobLocks'));
   await assert.rejects(worker.client, unsupported('worker.client'));
   await assert.rejects(worker.disconnect(), unsupported('worker.disconnect'));
@@ -130,7 +126,6 @@ test('unbuilt options are refused by name and add nothing; a sandboxed processor
   assert.throws(() => new Worker(name, work, { connection, settings: { backoffStrategy: () => 10 } }),
     unsupported('settings.backoffStrategy'));
   assert.throws(() => new Worker(name, work, { connection, maxStartedAttempts: 3 }), unsupported('maxStartedAttempts'));
-  assert.throws(() => new Worker(name, work, { connection, limiter: { max: 1, duration: 1000 } }), unsupported('limiter'));
   assert.throws(() => new Worker(name, work, { connection, useWorkerThreads: true }), unsupported('useWorkerThreads'));
   // Not a processor at all stays an invalid option.
   assert.throws(() => new Worker(name, 42, { connection }), (err) => err instanceof InvalidOptionError);

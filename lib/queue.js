@@ -317,6 +317,49 @@ class Queue extends QueueBase {
     return 1;
   }
 
+  /**
+   * At most `max` jobs of this queue start in any `duration` ms, across every worker
+   * of every process (it takes precedence over the workers' `limiter`); resolves to 1.
+   */
+  async setGlobalRateLimit(max, duration) {
+    this._live();
+    await native(this._ops.setGlobalRateLimit(optionJson(max), optionJson(duration)));
+    return 1;
+  }
+
+  /** Removes the global rate limit; resolves to 1. */
+  async removeGlobalRateLimit() {
+    this._live();
+    await native(this._ops.removeGlobalRateLimit());
+    return 1;
+  }
+
+  /** The global rate limit `{ max, duration }`, or null when none is set. */
+  async getGlobalRateLimit() {
+    this._live();
+    const text = await native(this._ops.globalRateLimit());
+    return text === null ? null : JSON.parse(text);
+  }
+
+  /** Holds every worker of the queue from starting jobs for `expireTimeMs` (an upstream said "too many requests"). */
+  async rateLimit(expireTimeMs) {
+    this._live();
+    await native(this._ops.rateLimit(optionJson(expireTimeMs)));
+  }
+
+  /** Ms until a job may start under the global rate limit or a `rateLimit(ms)` (0: now). */
+  async getRateLimitTtl(_maxJobs) {
+    this._live();
+    return native(this._ops.rateLimitTtl());
+  }
+
+  /** Forgets the rate limit's recorded starts and any `rateLimit(ms)`: jobs may start at once; resolves to 1. */
+  async removeRateLimitKey() {
+    this._live();
+    await native(this._ops.removeRateLimit());
+    return 1;
+  }
+
   /** Removes the global concurrency; resolves to 1. */
   async removeGlobalConcurrency() {
     this._live();
@@ -413,7 +456,6 @@ class Queue extends QueueBase {
 }
 
 const SCHEDULERS = 'job schedulers and repeatable jobs are planned';
-const GLOBAL_LIMITS = 'global rate limits are planned';
 const DEDUPLICATION = 'deduplication is planned';
 const METRICS = 'metrics are not recorded';
 defineUnbuilt(Queue, {
@@ -430,12 +472,6 @@ defineUnbuilt(Queue, {
   getRepeatableJobs: SCHEDULERS,
   removeRepeatable: SCHEDULERS,
   removeRepeatableByKey: SCHEDULERS,
-  setGlobalRateLimit: GLOBAL_LIMITS,
-  removeGlobalRateLimit: GLOBAL_LIMITS,
-  getGlobalRateLimit: GLOBAL_LIMITS,
-  rateLimit: 'rate limits are planned',
-  getRateLimitTtl: 'rate limits are planned',
-  removeRateLimitKey: 'rate limits are planned',
   getDeduplicationJobId: DEDUPLICATION,
   getDebounceJobId: DEDUPLICATION,
   removeDeduplicationKey: DEDUPLICATION,

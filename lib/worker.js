@@ -9,7 +9,7 @@ const { openQueue, jobFrom, untilReady } = require('./queue');
 const { optionJson } = require('./serialize');
 const { emitError, safely } = require('./listeners');
 const {
-  InvalidOptionError, RateLimitError, describeThrown, errorFor, fromNative, native, nativeSync, readOption,
+  InvalidOptionError, RATE_LIMIT_ERROR, RateLimitError, describeThrown, errorFor, fromNative, native, nativeSync, readOption,
 } = require('./errors');
 
 /**
@@ -105,9 +105,14 @@ class Worker extends QueueBase {
     if (autorun) this._runPromise = this._untilClosed();
   }
 
-  /** BullMQ's error to throw after `worker.rateLimit` (rate limits are not built: it fails the attempt like any error). */
+  /** BullMQ's error to throw after `worker.rateLimit(ms)`: the job goes back to wait without spending an attempt. */
   static RateLimitError() {
     return new RateLimitError();
+  }
+
+  /** Holds every worker of the queue from starting jobs for `expireTimeMs`; throw `Worker.RateLimitError()` next to put the current job back. */
+  async rateLimit(expireTimeMs) {
+    await native(this._ops.rateLimit(optionJson(expireTimeMs)));
   }
 
   /** Resolves once the worker reaches Redis (rejects with ERR_CONNECTION when it cannot). */
@@ -258,7 +263,10 @@ class Worker extends QueueBase {
       entry.error = error;
       entry.reason = message;
     }
-    this._report(entry, `{"failed":${JSON.stringify({ message, stack, unrecoverable })}}`);
+    // BullMQ's RateLimitError (after `rateLimit(ms)`): the job waits again, the
+    // attempt not counted.
+    const rateLimited = error instanceof RateLimitError || message === RATE_LIMIT_ERROR;
+    this._report(entry, `{"failed":${JSON.stringify({ message, stack, unrecoverable, rateLimited })}}`);
   }
 
   _onFinished(finished) {
@@ -357,7 +365,6 @@ class Worker extends QueueBase {
 defineUnbuilt(Worker, {
   repeat: ['promise', 'job schedulers and repeatable jobs are planned'],
   jobScheduler: ['promise', 'job schedulers and repeatable jobs are planned'],
-  rateLimit: 'rate limits are planned',
   extendJobLocks: 'the engine renews the locks of the jobs it runs; use job.extendLock for jobs taken by hand',
 });
 

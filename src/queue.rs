@@ -6,7 +6,7 @@ use napi_derive::napi;
 
 use ferroq_core::connection::ConnectionSpec;
 use ferroq_core::job::JobState;
-use ferroq_core::options::{operations, QueueOptions, WorkerOptions};
+use ferroq_core::options::{operations, QueueOptions, RateLimit, WorkerOptions};
 use ferroq_core::queue::{check_payload, prepare_job, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
 use ferroq_core::store::{Cancelled, Store};
@@ -251,6 +251,58 @@ impl NativeQueue {
             self.queue.store().set_global_concurrency(limit).await
         };
         answer(set.await)
+    }
+
+    /// `queue.setGlobalRateLimit(max, duration)` (JSON each).
+    #[napi]
+    pub async fn set_global_rate_limit(&self, max: String, duration: String) -> Result<Answer<()>> {
+        let set = async {
+            let limit = RateLimit::parse(
+                "rateLimit",
+                &parse_json("max", &max)?,
+                &parse_json("duration", &duration)?,
+            )?;
+            self.queue.store().set_global_rate_limit(Some(limit)).await
+        };
+        answer(set.await)
+    }
+
+    /// Removes the global rate limit.
+    #[napi]
+    pub async fn remove_global_rate_limit(&self) -> Result<Answer<()>> {
+        answer(self.queue.store().set_global_rate_limit(None).await)
+    }
+
+    /// The global rate limit as JSON `{max, duration}`, or null.
+    #[napi]
+    pub async fn global_rate_limit(&self) -> Result<Answer<Option<String>>> {
+        let limit = self.queue.store().global_rate_limit().await;
+        answer(limit.map(|limit| {
+            limit.map(|l| to_json(&serde_json::json!({ "max": l.max, "duration": l.duration })))
+        }))
+    }
+
+    /// `rateLimit(ms)`: holds every fetch of the queue for `ms` (JSON).
+    #[napi]
+    pub async fn rate_limit(&self, ms: String) -> Result<Answer<()>> {
+        let limited = async {
+            let ms = operations::rate_limit_ms(&parse_json("expireTimeMs", &ms)?)?;
+            self.queue.store().rate_limit_for(ms).await
+        };
+        answer(limited.await)
+    }
+
+    /// Ms until a job may start under the rate limit (0: now).
+    #[napi]
+    pub async fn rate_limit_ttl(&self) -> Result<Answer<f64>> {
+        let ttl = self.queue.store().rate_limit_ttl(None).await;
+        answer(ttl.map(|ms| ms as f64))
+    }
+
+    /// Forgets the rate limit's recorded starts and any `rateLimit(ms)`.
+    #[napi]
+    pub async fn remove_rate_limit(&self) -> Result<Answer<()>> {
+        answer(self.queue.store().remove_rate_limit().await)
     }
 
     /// The queue's global concurrency, or null.

@@ -32,12 +32,21 @@ struct FailedJs {
     stack: Option<String>,
     #[serde(default)]
     unrecoverable: bool,
+    /// BullMQ's `RateLimitError`: back to wait, the attempt not counted.
+    #[serde(default, rename = "rateLimited")]
+    rate_limited: bool,
 }
 
 /// Reads one outcome. One that cannot be read still ends its attempt, as a failure
 /// saying why: a job must never stay active because its outcome was unreadable.
 pub(crate) fn read_outcome(text: &str) -> Outcome {
     match serde_json::from_str::<OutcomeJs>(text) {
+        Ok(OutcomeJs {
+            failed: Some(FailedJs {
+                rate_limited: true, ..
+            }),
+            ..
+        }) => Outcome::RateLimited,
         Ok(OutcomeJs {
             failed: Some(f), ..
         }) => Outcome::Failed {

@@ -16,6 +16,9 @@ pub enum FinishedStatus {
     /// The attempt failed and the job will run again (now or after its backoff).
     Retrying,
     Failed,
+    /// The job waits again, its attempt not counted (the processor threw
+    /// `RateLimitError`).
+    Requeued,
     /// The worker no longer held the job's lock (it was recovered as stalled); the
     /// outcome was dropped and the job runs again elsewhere.
     LockLost,
@@ -61,6 +64,7 @@ impl Finished {
             (FinishKind::Complete { .. }, Stored::AsSent) => (FinishedStatus::Completed, 0),
             (FinishKind::Retry { delay, .. }, Stored::AsSent) => (FinishedStatus::Retrying, *delay),
             (FinishKind::Fail { .. }, Stored::AsSent) => (FinishedStatus::Failed, 0),
+            (FinishKind::Requeue, Stored::AsSent) => (FinishedStatus::Requeued, 0),
         };
         let failed_reason = match stored {
             Stored::Cancelled(reason) => Some(reason.as_str()),

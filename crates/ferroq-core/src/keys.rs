@@ -17,8 +17,9 @@
 //! | `<p>:{q}:stalled-check` | string | gate: one stalled pass per interval across workers |
 //! | `<p>:{q}:wake:<id>` | zset | wakes the blocking wait of one worker (set when it closes) |
 //! | `<p>:{q}:wake-events:<id>` | stream | wakes the blocking read of one `QueueEvents` (set when it closes) |
-//! | `<p>:{q}:meta` | hash | queue-wide settings: `paused` (set while the queue is paused) |
+//! | `<p>:{q}:meta` | hash | queue-wide settings: `paused` (set while paused), `concurrency` (global), `rateMax`/`rateDuration` (global rate limit), `limitedUntil` (`rateLimit(ms)`) |
 //! | `<p>:{q}:cancels` | hash | active job id → cancel reason (`queue.cancel`), until the job ends |
+//! | `<p>:{q}:limiter` | zset | the jobs started within the rate limit's window, score = start time (ms) |
 //! | `<p>:{q}:cancel` | channel | cancel requests for active jobs, published to their workers |
 //! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
 //! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
@@ -100,13 +101,16 @@ impl QueueKeys {
     pub fn cancels(&self) -> String {
         self.key("cancels")
     }
+    pub fn limiter(&self) -> String {
+        self.key("limiter")
+    }
     /// The pub/sub channel (not a key) on which workers hear of cancelled active jobs.
     pub fn cancel_channel(&self) -> String {
         self.key("cancel")
     }
     /// The queue's standard keys, in the order lib.lua names them: every script that
     /// moves jobs takes these as its KEYS.
-    pub fn standard(&self) -> [String; 14] {
+    pub fn standard(&self) -> [String; 15] {
         [
             self.wait(),
             self.prioritized(),
@@ -122,6 +126,7 @@ impl QueueKeys {
             self.events(),
             self.meta(),
             self.cancels(),
+            self.limiter(),
         ]
     }
 

@@ -300,7 +300,6 @@ const UNBUILT_JOB_OPTIONS: &[(&str, &str)] = &[
 
 /// Worker options of BullMQ 5 that ferroq does not build yet.
 const UNBUILT_WORKER_OPTIONS: &[(&str, &str)] = &[
-    ("limiter", "rate limits are planned"),
     ("useWorkerThreads", "sandboxed processors are not built"),
     (
         "maxStartedAttempts",
@@ -660,6 +659,11 @@ pub mod operations {
         integer_in("duration", value, 1, MAX_LOCK_EXTENSION)
     }
 
+    /// `rateLimit(expireTimeMs)`: ms, ≥ 0.
+    pub fn rate_limit_ms(value: &Value) -> Result<u64> {
+        integer_in("expireTimeMs", value, 0, MAX_LOCK_EXTENSION)
+    }
+
     /// `queue.setGlobalConcurrency(n)`: an integer ≥ 1.
     pub fn global_concurrency(value: &Value) -> Result<u32> {
         integer_in("concurrency", value, 1, u32::MAX as u64).map(|n| n as u32)
@@ -730,6 +734,27 @@ pub struct WorkerOptions {
     pub remove_on_fail: Option<KeepJobs>,
     /// Stored with every job the worker takes (`job.processedBy`).
     pub name: Option<String>,
+    /// `limiter`: at most `max` jobs of the queue start in any `duration`, across all
+    /// workers (a global rate limit set on the queue takes precedence).
+    pub limiter: Option<RateLimit>,
+}
+
+/// At most `max` jobs started in any window of `duration` ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    pub max: u32,
+    pub duration: u64,
+}
+
+impl RateLimit {
+    /// `{ max, duration }` (the worker's `limiter`, or `setGlobalRateLimit`'s
+    /// arguments), each an integer ≥ 1; `field` names the option in errors.
+    pub fn parse(field: &str, max: &Value, duration: &Value) -> Result<Self> {
+        Ok(Self {
+            max: integer_in(&format!("{field}.max"), max, 1, u32::MAX as u64)? as u32,
+            duration: integer_in(&format!("{field}.duration"), duration, 1, 1 << 50)?,
+        })
+    }
 }
 
 impl Default for WorkerOptions {
@@ -744,6 +769,7 @@ impl Default for WorkerOptions {
             remove_on_complete: None,
             remove_on_fail: None,
             name: None,
+            limiter: None,
         }
     }
 }
@@ -769,6 +795,17 @@ impl WorkerOptions {
         };
         if let Some(v) = get(map, "stalledInterval") {
             opts.stalled_interval = integer_in("stalledInterval", v, 1, u64::MAX)?;
+        }
+        if let Some(v) = get(map, "limiter") {
+            let Value::Object(limiter) = v else {
+                return Err(rule("limiter", "must be {max, duration}", v));
+            };
+            let missing = Value::Null;
+            opts.limiter = Some(RateLimit::parse(
+                "limiter",
+                limiter.get("max").unwrap_or(&missing),
+                limiter.get("duration").unwrap_or(&missing),
+            )?);
         }
         if let Some(v) = get(map, "maxStalledCount") {
             opts.max_stalled_count = integer_in("maxStalledCount", v, 0, u32::MAX as u64)? as u32;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::error::Result;
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::options::operations::Resets;
-use crate::options::KeepJobs;
+use crate::options::{KeepJobs, RateLimit};
 
 /// How an attempt's end is stored: the transition the worker decided from the
 /// processor's [`Outcome`](crate::worker::Outcome) (see `worker::finish`).
@@ -38,6 +38,9 @@ pub enum FinishKind {
         stacktrace: String,
         delay: u64,
     },
+    /// The processor said an upstream limited it (BullMQ's `RateLimitError`): the job
+    /// goes back to wait, first in line, and the attempt does not count.
+    Requeue,
     /// The attempt failed and it was the last one.
     Fail {
         reason: String,
@@ -53,7 +56,7 @@ impl FinishKind {
     /// The stack traces stored with a failed attempt (JSON array).
     pub fn stacktrace(&self) -> Option<&str> {
         match self {
-            FinishKind::Complete { .. } => None,
+            FinishKind::Complete { .. } | FinishKind::Requeue => None,
             FinishKind::Retry { stacktrace, .. } | FinishKind::Fail { stacktrace, .. } => {
                 Some(stacktrace)
             }
@@ -63,7 +66,7 @@ impl FinishKind {
     /// Why the attempt failed, when it did.
     pub fn reason(&self) -> Option<&str> {
         match self {
-            FinishKind::Complete { .. } => None,
+            FinishKind::Complete { .. } | FinishKind::Requeue => None,
             FinishKind::Retry { reason, .. } | FinishKind::Fail { reason, .. } => Some(reason),
         }
     }
@@ -85,6 +88,8 @@ pub struct CycleRequest {
     pub reclaim: Vec<String>,
     /// The worker's `name`, stored with the jobs it takes (`job.processedBy`).
     pub worker_name: Option<String>,
+    /// The worker's `limiter` (the queue's global rate limit takes precedence).
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// How the store took one finish of a `cycle` call.
@@ -112,6 +117,9 @@ pub struct CycleResult {
     /// The queue's global concurrency held the fetch back: fewer jobs were taken than
     /// asked although more wait (a finish anywhere signals when there is room).
     pub maxed: bool,
+    /// The rate limit held the fetch back: `next_delayed` says when a job may start
+    /// (if before the next delayed job is due).
+    pub rate_limited: bool,
 }
 
 #[derive(Debug, Default)]
@@ -256,6 +264,27 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Whether the active jobs fill the global concurrency (false when none is set).
     fn is_maxed(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Sets (or with `None` removes) the queue's global rate limit, which takes
+    /// precedence over the workers' `limiter`.
+    fn set_global_rate_limit(
+        &self,
+        limit: Option<RateLimit>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The queue's global rate limit, if set.
+    fn global_rate_limit(&self) -> impl Future<Output = Result<Option<RateLimit>>> + Send;
+
+    /// Holds every fetch of the queue for `ms` (BullMQ's `rateLimit`: an upstream
+    /// service said "too many requests").
+    fn rate_limit_for(&self, ms: u64) -> impl Future<Output = Result<()>> + Send;
+
+    /// How long (ms) until a job may start under the rate limit (`limit`, else the
+    /// queue's global one): 0 when one may start now.
+    fn rate_limit_ttl(&self, limit: Option<RateLimit>) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Forgets the recorded starts and any `rate_limit_for`: jobs may start at once.
+    fn remove_rate_limit(&self) -> impl Future<Output = Result<()>> + Send;
 
     /// The queue's live workers (that reached the store), each as the store knows
     /// it: field/value pairs, `name` the worker's `name` option.

@@ -33,6 +33,7 @@ fn fetch(n: u32, token: &str) -> CycleRequest {
         pass_on_wakeup: false,
         reclaim: vec![],
         worker_name: None,
+        rate_limit: None,
     }
 }
 

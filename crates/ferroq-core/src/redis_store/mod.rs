@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::keys::QueueKeys;
 use crate::options::operations::Resets;
-use crate::options::{KeepJobs, QueueOptions};
+use crate::options::{KeepJobs, QueueOptions, RateLimit};
 use crate::store::{
     CancelRequest, Cancelled, CycleRequest, CycleResult, EventEntry, FinishKind, Lock, Renewal,
     StalledReport, Store, Stored,
@@ -45,6 +45,7 @@ struct Scripts {
     obliterate: redis::Script,
     retry: redis::Script,
     promote: redis::Script,
+    rate_limit_ttl: redis::Script,
     update_data: redis::Script,
     change_delay: redis::Script,
     change_priority: redis::Script,
@@ -75,6 +76,7 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     obliterate: queue_script(include_str!("lua/obliterate.lua")),
     retry: queue_script(include_str!("lua/retry.lua")),
     promote: queue_script(include_str!("lua/promote.lua")),
+    rate_limit_ttl: queue_script(include_str!("lua/rate_limit_ttl.lua")),
     update_data: redis::Script::new(include_str!("lua/update_data.lua")),
     change_delay: queue_script(include_str!("lua/change_delay.lua")),
     change_priority: queue_script(include_str!("lua/change_priority.lua")),
@@ -677,6 +679,7 @@ impl Store for RedisStore {
                 .arg(match finish.kind {
                     FinishKind::Complete { .. } => "c",
                     FinishKind::Retry { .. } => "r",
+                    FinishKind::Requeue => "w",
                     FinishKind::Fail {
                         exhausted: true, ..
                     } => "e",
@@ -704,6 +707,10 @@ impl Store for RedisStore {
                     inv.arg(reason).arg(stacktrace);
                     (0, keep_args(keep))
                 }
+                FinishKind::Requeue => {
+                    inv.arg("").arg("");
+                    (0, (-1, -1))
+                }
             };
             inv.arg(finish.attempts_made)
                 .arg(delay)
@@ -718,6 +725,10 @@ impl Store for RedisStore {
         for token in &request.reclaim {
             inv.arg(token);
         }
+        let (rate_max, rate_duration) = request
+            .rate_limit
+            .map_or((0, 0), |limit| (limit.max, limit.duration));
+        inv.arg(rate_max).arg(rate_duration);
         inv.arg(request.worker_name.as_deref().unwrap_or(""));
         let reply: Vec<Value> = self.run(Call::Plain, &inv).await?;
         let mut reply = reply.into_iter();
@@ -736,6 +747,7 @@ impl Store for RedisStore {
             next_delayed: u64::try_from(next_delayed).ok(),
             paused: limited == 1,
             maxed: limited == 2,
+            rate_limited: limited == 3,
             jobs: read_jobs(reply, &request.token, now, request.worker_name.as_deref())?,
         })
     }
@@ -1163,6 +1175,82 @@ impl Store for RedisStore {
         // Workers held back by the old limit may take jobs now: wake one (it passes
         // the signal on while jobs remain).
         pipe.zadd(keys.marker(), "0", 0).ignore();
+        let limit = self.inner.link.command_timeout();
+        self.send(Call::Write, limit, |mut conn| async move {
+            pipe.query_async::<()>(&mut conn).await
+        })
+        .await
+    }
+
+    async fn set_global_rate_limit(&self, limit: Option<RateLimit>) -> Result<()> {
+        let keys = self.keys();
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        match limit {
+            Some(limit) => pipe
+                .hset_multiple(
+                    keys.meta(),
+                    &[
+                        ("rateMax", limit.max as u64),
+                        ("rateDuration", limit.duration),
+                    ],
+                )
+                .ignore(),
+            None => pipe
+                .hdel(keys.meta(), &["rateMax", "rateDuration"])
+                .ignore(),
+        };
+        pipe.zadd(keys.marker(), "0", 0).ignore();
+        let limit = self.inner.link.command_timeout();
+        self.send(Call::Write, limit, |mut conn| async move {
+            pipe.query_async::<()>(&mut conn).await
+        })
+        .await
+    }
+
+    async fn global_rate_limit(&self) -> Result<Option<RateLimit>> {
+        let cmd = redis::cmd("HMGET")
+            .arg(self.keys().meta())
+            .arg("rateMax")
+            .arg("rateDuration")
+            .to_owned();
+        let (max, duration): (Option<u32>, Option<u64>) = self.query(&cmd).await?;
+        Ok(max
+            .zip(duration)
+            .map(|(max, duration)| RateLimit { max, duration }))
+    }
+
+    async fn rate_limit_for(&self, ms: u64) -> Result<()> {
+        let until = now_ms().saturating_add(ms);
+        let cmd = redis::cmd("HSET")
+            .arg(self.keys().meta())
+            .arg("limitedUntil")
+            .arg(until)
+            .to_owned();
+        let limit = self.inner.link.command_timeout();
+        self.send(Call::Write, limit, |mut conn| async move {
+            cmd.query_async::<()>(&mut conn).await
+        })
+        .await
+    }
+
+    async fn rate_limit_ttl(&self, limit: Option<RateLimit>) -> Result<u64> {
+        let mut inv = self.invoke(&SCRIPTS.rate_limit_ttl);
+        let (max, duration) = limit.map_or((0, 0), |l| (l.max, l.duration));
+        inv.arg(now_ms()).arg(max).arg(duration);
+        self.run(Call::Plain, &inv).await
+    }
+
+    async fn remove_rate_limit(&self) -> Result<()> {
+        let keys = self.keys();
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .del(keys.limiter())
+            .ignore()
+            .hdel(keys.meta(), "limitedUntil")
+            .ignore()
+            .zadd(keys.marker(), "0", 0)
+            .ignore();
         let limit = self.inner.link.command_timeout();
         self.send(Call::Write, limit, |mut conn| async move {
             pipe.query_async::<()>(&mut conn).await

@@ -8,6 +8,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::error::{Error, Result};
+use crate::options::WorkerOptions;
 use crate::store::{CycleRequest, CycleResult, Finish, Lock, Store};
 
 /// Store calls a worker keeps in flight at once: while one group of jobs is in the
@@ -103,14 +104,8 @@ impl<S: Store> Dispatcher<S> {
     }
 
     /// Starts a cycle call with the pending finishes that fit and a fetch of `fetch`
-    /// jobs, locked for `lock_duration` ms.
-    pub fn call(
-        &mut self,
-        fetch: u32,
-        lock_duration: u64,
-        pass_on_wakeup: bool,
-        worker_name: Option<&str>,
-    ) {
+    /// jobs, as the worker's `options` say (lock duration, name, rate limit).
+    pub fn call(&mut self, fetch: u32, pass_on_wakeup: bool, options: &WorkerOptions) {
         // A store takes at most MAX_BATCH jobs a call: asking for more would read as
         // an empty queue.
         let fetch = fetch.min(u32::try_from(S::MAX_BATCH).unwrap_or(u32::MAX));
@@ -121,10 +116,11 @@ impl<S: Store> Dispatcher<S> {
             finished: sent.clone(),
             fetch,
             token: format!("{}:{}", self.worker_id, self.calls_made),
-            lock_duration,
+            lock_duration: options.lock_duration,
             pass_on_wakeup: fetch > 0 && pass_on_wakeup,
             reclaim: std::mem::take(&mut self.orphan_tokens),
-            worker_name: worker_name.map(str::to_string),
+            worker_name: options.name.clone(),
+            rate_limit: options.limiter,
         };
         let store = self.store.clone();
         self.reserved += fetch;

@@ -20,8 +20,17 @@ pub(super) fn finish(
     let keep = |job_rule: Option<KeepJobs>, worker_rule: Option<KeepJobs>| {
         job_rule.or(worker_rule).unwrap_or(KeepJobs::All)
     };
+    if outcome == Outcome::RateLimited {
+        return Finish {
+            lock,
+            processed_on: job.processed_on,
+            attempts_made: job.attempts_made,
+            kind: FinishKind::Requeue,
+        };
+    }
     let attempts_made = job.attempts_made + 1;
     let kind = match outcome {
+        Outcome::RateLimited => FinishKind::Requeue,
         Outcome::Cancelled { reason } => FinishKind::Fail {
             reason,
             stacktrace: job.stacktrace.clone(),

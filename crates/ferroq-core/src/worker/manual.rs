@@ -109,6 +109,7 @@ impl<S: Store> Manual<S> {
             pass_on_wakeup: false,
             reclaim: vec![],
             worker_name: self.options.name.clone(),
+            rate_limit: self.options.limiter,
         };
         let mut result = self.store.cycle(&request).await?;
         Ok((result.finished, result.jobs.pop()))

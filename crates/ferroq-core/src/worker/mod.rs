@@ -67,6 +67,9 @@ pub enum Outcome {
     },
     /// The job was cancelled (`Store::cancel`): it fails with `reason`, no retry.
     Cancelled { reason: String },
+    /// The processor threw BullMQ's `RateLimitError`: the job waits again, the attempt
+    /// not counted.
+    RateLimited,
 }
 
 enum Command {
@@ -313,12 +316,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 break;
             }
             let pass_on = fetch > 0 && self.wakeups.take_woken();
-            self.dispatcher.call(
-                fetch,
-                self.options.lock_duration,
-                pass_on,
-                self.options.name.as_deref(),
-            );
+            self.dispatcher.call(fetch, pass_on, &self.options);
         }
         if self.dispatcher.is_quiet() && self.free_slots() > 0 {
             self.wakeups
@@ -436,9 +434,10 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         if got < asked || asked == 0 {
             self.wakeups.set_next_delayed(result.next_delayed);
         }
-        // Paused, or held back by the global concurrency: not drained, and blocked until
-        // a resume or a finish elsewhere signals.
-        let held_back = result.paused || result.maxed;
+        // Paused, or held back by the global concurrency or the rate limit: not drained,
+        // and blocked until a resume or a finish elsewhere signals, or (rate limit) the
+        // window opens (the store gives that time as the next delayed one).
+        let held_back = result.paused || result.maxed || result.rate_limited;
         if self.wakeups.after_fetch(asked, got, held_back) && self.phase.takes_jobs() {
             delivery.events.push(WorkerEvent::Drained);
         }

@@ -210,6 +210,21 @@ impl Store for MemoryStore {
     async fn is_maxed(&self) -> Result<bool> {
         Ok(false)
     }
+    async fn set_global_rate_limit(&self, _: Option<crate::options::RateLimit>) -> Result<()> {
+        Ok(())
+    }
+    async fn global_rate_limit(&self) -> Result<Option<crate::options::RateLimit>> {
+        Ok(None)
+    }
+    async fn rate_limit_for(&self, _: u64) -> Result<()> {
+        Ok(())
+    }
+    async fn rate_limit_ttl(&self, _: Option<crate::options::RateLimit>) -> Result<u64> {
+        Ok(0)
+    }
+    async fn remove_rate_limit(&self) -> Result<()> {
+        Ok(())
+    }
     async fn workers(&self) -> Result<Vec<Vec<(String, String)>>> {
         Ok(vec![])
     }

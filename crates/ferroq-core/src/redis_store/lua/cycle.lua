@@ -8,7 +8,7 @@
   ARGV[8] '1' when the worker was just woken by the marker (pass the wake-up on)
   ARGV[9] number of finished jobs, then 9 per job:
           id, token, kind ('c' completed | 'r' retry | 'f' failed | 'e' failed with
-          no attempt left),
+          no attempt left | 'w' back to wait, first in line, the attempt not counted),
           value (returnvalue JSON for 'c', failed reason otherwise),
           stacktrace JSON, attemptsMade, retry delay (ms),
           keep count (-1: all, 0: remove now), keep age (s, -1: any)
@@ -17,6 +17,8 @@
   then lock tokens to reclaim: their number, then the tokens. Jobs still locked with
   one (an earlier call of this worker ran, but its answer was lost) go back to
   waiting, first in line, before the fetch.
+  then the worker's rate limit: max, duration (ms) ('0', '0' for none; the queue's
+  global rate limit in `meta` takes precedence)
   last, the worker's name ('' for none), stored with each job taken (`pb`)
   Takes no jobs while the queue is paused, and no more than its global concurrency
   (`meta` field `concurrency`) allows beside the jobs active in every worker.
@@ -31,7 +33,8 @@
     nextDelayed:   due time of the earliest delayed job, or -1; only looked up when
                    fewer jobs were taken than asked
     limited:       1 when the queue is paused (then no job was taken), 2 when its
-                   global concurrency held the fetch back, else 0
+                   global concurrency held the fetch back, 3 when its rate limit did
+                   (then nextDelayed is when a job may start, if sooner), else 0
     values:        the job's values of the named fields (HMGET; nil where unset)
 ]]
 local now = tonumber(ARGV[4])
@@ -87,7 +90,7 @@ if finishCount > 0 then
       local kind = ARGV[base + 2]
       local removes = kind ~= 'r' and tonumber(ARGV[base + 7]) == 0
       local gone = removes and not holders[i + 1] and rcall('EXISTS', jobKey) == 0
-      if stored[1] == finishToken and stored[2] == 'failed' and (kind == 'c' or kind == 'r') then
+      if stored[1] == finishToken and stored[2] == 'failed' and (kind == 'c' or kind == 'r' or kind == 'w') then
         -- It was cancelled, and failed instead (the first answer said so).
         flags[#flags + 1] = stored[3] or ''
       else
@@ -99,7 +102,7 @@ if finishCount > 0 then
       local jobKey = Q.jobPrefix .. id
       local kind, value, stack, atm = ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
       local keepCount, keepAge = tonumber(ARGV[base + 7]), tonumber(ARGV[base + 8])
-      if cancelled[id] and (kind == 'c' or kind == 'r') then
+      if cancelled[id] and (kind == 'c' or kind == 'r' or kind == 'w') then
         -- Cancelled while its worker had not heard of it: fails all the same.
         flags[#flags] = cancelled[id]
         fail_cancelled(done, id, cancelled[id], nowText, 'active', {'atm', atm, 'ftk', finishToken})
@@ -115,6 +118,9 @@ if finishCount > 0 then
           fields[#fields + 1] = ARGV[base + 6]
         end
         rcall('HSET', jobKey, unpack(fields))
+      elseif kind == 'w' then
+        place_stored(line, id, jobKey, nil, true, 'active')
+        rcall('HSET', jobKey, 'ftk', finishToken)
       elseif kind == 'c' then
         finish(done, id, 'completed', nowText,
           {'returnvalue', value, 'atm', atm, 'ftk', finishToken}, keepCount, keepAge, value)
@@ -146,8 +152,14 @@ promote_due(line, nowText)
 flush_line(line, fetchCount == 0)
 
 local result = {flags, -1, 0}
-local meta = rcall('HMGET', Q.meta, 'paused', 'concurrency')
+local meta = rcall('HMGET', Q.meta, 'paused', 'concurrency', 'rateMax', 'rateDuration', 'limitedUntil')
 local globalLimit = tonumber(meta[2])
+local workerMax = tonumber(ARGV[reclaimAt + reclaimCount + 1])
+local rateMax, rateDuration = tonumber(meta[3]), tonumber(meta[4])
+if not rateMax and workerMax > 0 then
+  rateMax, rateDuration = workerMax, tonumber(ARGV[reclaimAt + reclaimCount + 2])
+end
+local rateWait = 0
 if fetchCount > 0 and meta[1] then
   result[3] = 1
   fetchCount = 0
@@ -163,12 +175,24 @@ elseif globalLimit then
     signal_work()
   end
 end
+if fetchCount > 0 and (rateMax or meta[5]) then
+  local room
+  room, rateWait = rate_room(fetchCount, rateMax, rateDuration, now, tonumber(meta[5]))
+  if room < fetchCount then
+    result[3] = 3
+    fetchCount = room
+  end
+end
 local taken = take_jobs(result, fetchCount, passOn, token,
   string.format('%d', now + lockDuration), nowText, jobFields, atsAt,
-  ARGV[reclaimAt + reclaimCount + 1])
+  ARGV[reclaimAt + reclaimCount + 3])
+if rateMax and taken > 0 then note_starts(result, 4, nowText, rateDuration, atsAt) end
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', Q.delayed, '0', '0', 'WITHSCORES')
   if #first > 0 then result[2] = tonumber(first[2]) end
+end
+if rateWait > 0 and (result[2] < 0 or now + rateWait < result[2]) then
+  result[2] = now + rateWait
 end
 -- A worker that finished jobs and found none to take next reports the line drained
 -- (BullMQ's moment; nothing taken means both lines are empty). An idle re-check, with

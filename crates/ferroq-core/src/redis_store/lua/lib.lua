@@ -23,7 +23,7 @@ local Q = {
   wait = KEYS[1], prioritized = KEYS[2], priorityCounter = KEYS[3], delayed = KEYS[4],
   active = KEYS[5], locks = KEYS[6], marker = KEYS[7], completed = KEYS[8],
   failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11], events = KEYS[12], meta = KEYS[13],
-  cancels = KEYS[14],
+  cancels = KEYS[14], limiter = KEYS[15],
   jobPrefix = ARGV[1], logsPrefix = ARGV[2], eventsMaxLen = ARGV[3],
 }
 
@@ -354,6 +354,37 @@ end
 --------------------------------------------------------------------------------
 -- Take: jobs for a worker.
 --------------------------------------------------------------------------------
+
+-- Rate limit: at most `max` jobs start in any `duration` ms across all workers. The
+-- recent starts are kept in `limiter` (score: start time), so the window slides: a
+-- burst at the end of one window and the start of the next cannot double it.
+-- `queue.rateLimit(ms)` holds every fetch until `limitedUntil` (meta).
+-- Returns how many jobs may start now (`want` at most), and when fewer, in how many
+-- ms the next one may.
+local function rate_room(want, max, duration, now, limitedUntil)
+  if limitedUntil and limitedUntil > now then return 0, limitedUntil - now end
+  if not max then return want, 0 end
+  rcall('ZREMRANGEBYSCORE', Q.limiter, '-inf', now - duration)
+  local room = max - rcall('ZCARD', Q.limiter)
+  if room >= want then return want, 0 end
+  if room > 0 then return room, 0 end
+  local oldest = rcall('ZRANGE', Q.limiter, 0, 0, 'WITHSCORES')
+  return 0, math.max(tonumber(oldest[2]) + duration - now, 1)
+end
+
+-- Records the starts of jobs taken under a rate limit (`out` as take_jobs fills it:
+-- id, values pairs; `atsAt` the attempts-started field, which makes members unique).
+local function note_starts(out, first, nowText, duration, atsAt)
+  local members = {}
+  for i = first, #out, 2 do
+    members[#members + 1] = nowText
+    members[#members + 1] = out[i] .. ':' .. (out[i + 1][atsAt] or '')
+  end
+  if #members > 0 then
+    call_chunked('ZADD', Q.limiter, members, 2)
+    rcall('PEXPIRE', Q.limiter, duration)
+  end
+end
 
 -- The text of a stored count plus one (nil counts as 0). Remembered per script call:
 -- formatting a number costs a sprintf, and a batch's jobs mostly share their count.

@@ -35,6 +35,7 @@ for _, key in ipairs({Q.prioritized, Q.delayed, Q.active, Q.completed, Q.failed}
 end
 if removed == 0 then
   rcall('DEL', Q.wait, Q.prioritized, Q.priorityCounter, Q.delayed, Q.active, Q.locks,
-    Q.marker, Q.completed, Q.failed, Q.id, Q.stalledCheck, Q.events, Q.meta, Q.cancels)
+    Q.marker, Q.completed, Q.failed, Q.id, Q.stalledCheck, Q.events, Q.meta, Q.cancels,
+    Q.limiter)
 end
 return removed
