@@ -52,7 +52,9 @@ test('setGlobalConcurrency caps the active jobs across two worker processes; rem
     const results = await Promise.all(jobs.map(async (j) => (await queue.getJob(j.id)).returnvalue));
     // Ten slots between the two processes, three used: whichever process frees a slot
     // may take the next job itself, so one process may have run them all.
-    assert.equal(peakOverlap(results), 3, 'three at a time, never more');
+    // Processor times lie within the jobs' active spells, so this peak is a lower
+    // bound of the real one; the store's own count (isMaxed) saw the limit reached.
+    assert.ok(peakOverlap(results) <= 3, `three at a time, never more (peak ${peakOverlap(results)})`);
     assert.ok(sawMaxed, 'isMaxed said so while three ran');
 
     // Without the cap both processes run 5 each.
@@ -81,7 +83,7 @@ test('a worker held back by the cap takes jobs once room is made, and bad limits
     const jobs = await queue.addBulk(Array.from({ length: 6 }, () => ({ name: 't', data: { mode: 'timed', ms: 30 } })));
     await waitFor(async () => (await queue.getJobCounts('completed')).completed === 6, { what: 'all 6 done one by one', timeoutMs: 20000 });
     const results = await Promise.all(jobs.map(async (j) => (await queue.getJob(j.id)).returnvalue));
-    assert.equal(peakOverlap(results), 1);
+    assert.ok(peakOverlap(results) <= 1);
   } finally {
     await worker.stop();
   }
@@ -107,10 +109,14 @@ test('a limiter holds two worker processes together to max starts in every windo
     const t0 = Date.now();
     const jobs = await queue.addBulk(Array.from({ length: 20 }, () => ({ name: 't', data: { mode: 'timed', ms: 1 } })));
     await waitFor(async () => (await queue.getJobCounts('completed')).completed === 20, { what: 'all 20 done', timeoutMs: 20000 });
-    const results = await Promise.all(jobs.map(async (j) => (await queue.getJob(j.id)).returnvalue));
-    const starts = results.map((r) => r.start);
-    // Redis' clock decides the windows; both processes share this machine's clock.
-    assert.ok(peakStarts(starts, limiter.duration - 5) <= limiter.max, `at most 4 starts in any 300 ms (peak ${peakStarts(starts, limiter.duration - 5)})`);
+    const stored = await Promise.all(jobs.map((j) => queue.getJob(j.id)));
+    const results = stored.map((job) => job.returnvalue);
+    // A job starts when a fetch takes it (`processedOn`, the time the limiter counts);
+    // the processor may begin a little later. A few ms of slack: the two processes'
+    // calls may reach Redis in another order than their clocks read.
+    const starts = stored.map((job) => job.processedOn);
+    const peak = peakStarts(starts, limiter.duration - 5);
+    assert.ok(peak <= limiter.max, `at most 4 starts in any 300 ms (peak ${peak})`);
     // 20 jobs at 4 per 300 ms take at least 4 more windows after the first.
     assert.ok(Math.max(...starts) - t0 >= 4 * limiter.duration - 50, 'the limit held the jobs back');
     assert.equal(new Set(results.map((r) => r.pid)).size, 2, 'both processes took jobs');
