@@ -111,9 +111,9 @@ export type BulkJobOptions = JobsOptions;
 export interface JobsOptions extends BaseJobOptions {
   /** Per-attempt time limit in ms: the attempt fails with a timeout error and the processor's AbortSignal fires. */
   timeout?: number;
-  /** Not built in ferroq yet: `add` rejects with UnsupportedError (deduplication is planned). */
+  /** While a job added with this `id` lives (until it completes or fails; with `ttl`, for ttl ms), an add with the same id adds nothing and resolves to that job; `extend` restarts the ttl, `replace` replaces a job still delayed; `keepLastIfActive` is not built (UnsupportedError). */
   deduplication?: DeduplicationOptions;
-  /** Not built in ferroq yet: `add` rejects with UnsupportedError (BullMQ's older name of `deduplication`). */
+  /** BullMQ's older name of `deduplication`. */
   debounce?: DeduplicationOptions;
   /** Not built in ferroq yet: `add` rejects with UnsupportedError when true (flows are not built). */
   failParentOnFailure?: boolean;
@@ -473,9 +473,9 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   repeatJobKey?: string;
   /** Not built in ferroq yet: always undefined (repeatable jobs are refused). */
   nextRepeatableJobId?: string;
-  /** Not built in ferroq yet: always undefined (deduplication is refused). */
+  /** The job's deduplication id (`opts.deduplication.id`, or `opts.debounce.id`). */
   deduplicationId?: string;
-  /** Not built in ferroq yet: always undefined (deduplication is refused). */
+  /** The same, by BullMQ's older name. */
   debounceId?: string;
   /** Not built in ferroq yet: always undefined (flows are not built). */
   deferredFailure?: string;
@@ -602,7 +602,7 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   removeChildDependency(): Promise<boolean>;
   /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
   removeUnprocessedChildren(): Promise<void>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  /** Frees the job's deduplication id while this job holds it; true when it did. */
   removeDeduplicationKey(): Promise<boolean>;
   /** Not built in ferroq yet: rejects with UnsupportedError (trimming a job's log is planned). */
   clearLogs(keepLogs?: number): Promise<void>;
@@ -839,13 +839,13 @@ export declare class Queue<
   getRateLimitTtl(maxJobs?: number): Promise<number>;
   /** Forgets the recorded starts and any `rateLimit(ms)`: jobs may start at once; resolves to 1. */
   removeRateLimitKey(): Promise<number>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  /** The id of the live job holding deduplication id `id`, or null. */
   getDeduplicationJobId(id: string): Promise<string | null>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  /** The same, by BullMQ's older name. */
   getDebounceJobId(id: string): Promise<string | null>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  /** Frees deduplication id `id` (the next add with it adds a job); 1 when a key was removed, else 0. */
   removeDeduplicationKey(id: string): Promise<number>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (deduplication is planned). */
+  /** The same, by BullMQ's older name. */
   removeDebounceKey(id: string): Promise<number>;
   /** Not built in ferroq yet: rejects with UnsupportedError (flows are not built). */
   getDependencies(
@@ -1003,7 +1003,7 @@ export interface QueueEventsListener {
   completed: (args: { jobId: string; returnvalue: any; prev?: string }, id: string) => void;
   /** Not built in ferroq yet: never emitted (deduplication is refused). */
   debounced: (args: { jobId: string; debounceId: string }, id: string) => void;
-  /** Not built in ferroq yet: never emitted (deduplication is refused). */
+  /** An add was deduplicated: `jobId` the id it would have had, `deduplicatedJobId` the live job holding the id. */
   deduplicated: (args: { jobId: string; deduplicationId: string; deduplicatedJobId: string }, id: string) => void;
   /** `delay` is the time (ms since the epoch) the job becomes due. */
   delayed: (args: { jobId: string; delay: number }, id: string) => void;

@@ -56,7 +56,6 @@ test('unbuilt Queue members reject with UnsupportedError naming them and change 
     'queue.getJobSchedulers': () => queue.getJobSchedulers(),
     'queue.getRepeatableJobs': () => queue.getRepeatableJobs(),
     'queue.removeRepeatableByKey': () => queue.removeRepeatableByKey('k'),
-    'queue.removeDeduplicationKey': () => queue.removeDeduplicationKey('d'),
     'queue.getMetrics': () => queue.getMetrics('completed'),
     'queue.exportPrometheusMetrics': () => queue.exportPrometheusMetrics(),
     'queue.trimEvents': () => queue.trimEvents(0),
@@ -88,7 +87,6 @@ test('unbuilt Job members fail with UnsupportedError naming them and change noth
   await assert.rejects(job.getChildrenValues(), unsupported('job.getChildrenValues'));
   await assert.rejects(job.getDependencies(), unsupported('job.getDependencies'));
   await assert.rejects(job.clearLogs(0), unsupported('job.clearLogs'));
-  await assert.rejects(job.removeDeduplicationKey(), unsupported('job.removeDeduplicationKey'));
   await assert.rejects(Job.create(queue, 'x', {}), unsupported('Job.create'));
   assert.deepEqual(await snapshot(), before);
   assert.equal(await job.getState(), 'delayed');
@@ -116,7 +114,7 @@ test('unbuilt options are refused by name and add nothing; a sandboxed processor
   const { name, connection, queue } = await setup();
   const before = await snapshot();
   await assert.rejects(queue.add('r', {}, { repeat: { every: 1000 } }), unsupported('repeat'));
-  await assert.rejects(queue.add('d', {}, { deduplication: { id: 'x' } }), unsupported('deduplication'));
+  await assert.rejects(queue.add('d', {}, { deduplication: { id: 'x', keepLastIfActive: true } }), unsupported('deduplication.keepLastIfActive'));
   await assert.rejects(queue.addBulk([{ name: 'p', data: {}, opts: { parent: { id: '1', queue: 'q' } } }]), unsupported('parent'));
   await assert.rejects(queue.add('b', {}, { backoff: { type: 'jitterish', delay: 10 } }), unsupported('backoff.type'));
   assert.throws(() => new Queue(name, { connection: { isCluster: true, startupNodes: [{ host: '127.0.0.1' }] } }), unsupported('connection'));

@@ -32,6 +32,9 @@ class Job {
     this.delay = fields.delay || 0;
     this.priority = fields.priority || 0;
     this.processedBy = fields.processedBy;
+    const dedup = this.opts.deduplication || this.opts.debounce;
+    this.deduplicationId = dedup && typeof dedup === 'object' ? dedup.id : undefined;
+    this.debounceId = this.deduplicationId;
     this.token = fields.token;
   }
 
@@ -148,6 +151,12 @@ class Job {
 
   _workerOptions() {
     return (this._hooks && this._hooks.workerOptions) || '{}';
+  }
+
+  /** Frees the job's deduplication id while this job holds it; true when it did. */
+  async removeDeduplicationKey() {
+    if (this.deduplicationId === undefined) return false;
+    return native(this._ops.removeDedup(String(this.deduplicationId), String(this.id)));
   }
 
   /** ferroq's cross-process cancel of this job (see `queue.cancel`); resolves to 'failed' or 'active'. */
@@ -335,7 +344,6 @@ defineUnbuilt(Job, {
   getDependenciesCount: FLOWS,
   removeChildDependency: FLOWS,
   removeUnprocessedChildren: FLOWS,
-  removeDeduplicationKey: 'deduplication is planned',
   clearLogs: 'trimming a job log is planned',
   asJSONSandbox: 'sandboxed processors are not built',
 }, { label: 'job' });

@@ -116,6 +116,12 @@ class Queue extends QueueBase {
   /** The Job of one `add` outcome (and its `waiting` event), or the typed error. */
   _addOutcome(job, outcome) {
     if (outcome.error !== undefined) return errorFor(outcome.error.code, outcome.error.message);
+    if (outcome.deduplicated !== undefined) {
+      // A live job holds the deduplication id: nothing was added, this is that job.
+      const holder = jobFrom(this, outcome.deduplicated);
+      this.emit('deduplicated', holder, holder.deduplicationId);
+      return holder;
+    }
     const added = outcome.added;
     // A literal of fixed shape, not a spread: V8 builds Jobs from it many times faster.
     const stored = outcome.existing
@@ -360,6 +366,28 @@ class Queue extends QueueBase {
     return 1;
   }
 
+  /** The id of the live job holding deduplication id `id`, or null. */
+  async getDeduplicationJobId(id) {
+    this._live();
+    return native(this._ops.dedupJobId(String(id)));
+  }
+
+  /** BullMQ's older name of `getDeduplicationJobId`. */
+  getDebounceJobId(id) {
+    return this.getDeduplicationJobId(id);
+  }
+
+  /** Frees deduplication id `id`; 1 when a key was removed, else 0. */
+  async removeDeduplicationKey(id) {
+    this._live();
+    return (await native(this._ops.removeDedup(String(id), null))) ? 1 : 0;
+  }
+
+  /** BullMQ's older name of `removeDeduplicationKey`. */
+  removeDebounceKey(id) {
+    return this.removeDeduplicationKey(id);
+  }
+
   /** Removes the global concurrency; resolves to 1. */
   async removeGlobalConcurrency() {
     this._live();
@@ -456,7 +484,6 @@ class Queue extends QueueBase {
 }
 
 const SCHEDULERS = 'job schedulers and repeatable jobs are planned';
-const DEDUPLICATION = 'deduplication is planned';
 const METRICS = 'metrics are not recorded';
 defineUnbuilt(Queue, {
   repeat: ['promise', SCHEDULERS],
@@ -472,10 +499,6 @@ defineUnbuilt(Queue, {
   getRepeatableJobs: SCHEDULERS,
   removeRepeatable: SCHEDULERS,
   removeRepeatableByKey: SCHEDULERS,
-  getDeduplicationJobId: DEDUPLICATION,
-  getDebounceJobId: DEDUPLICATION,
-  removeDeduplicationKey: DEDUPLICATION,
-  removeDebounceKey: DEDUPLICATION,
   getDependencies: 'flows (parent and child jobs) are not built',
   getCountsPerPriority: 'counting per priority is not built',
   getRanges: 'use getJobs',

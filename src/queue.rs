@@ -253,6 +253,23 @@ impl NativeQueue {
         answer(set.await)
     }
 
+    /// The live job holding deduplication id `id`, or null.
+    #[napi]
+    pub async fn dedup_job_id(&self, id: String) -> Result<Answer<Option<String>>> {
+        answer(self.queue.store().dedup_job_id(&id).await)
+    }
+
+    /// Frees deduplication id `id` (only while job `holder` holds it, when given).
+    #[napi]
+    pub async fn remove_dedup(&self, id: String, holder: Option<String>) -> Result<Answer<bool>> {
+        answer(
+            self.queue
+                .store()
+                .remove_dedup(&id, holder.as_deref())
+                .await,
+        )
+    }
+
     /// `queue.setGlobalRateLimit(max, duration)` (JSON each).
     #[napi]
     pub async fn set_global_rate_limit(&self, max: String, duration: String) -> Result<Answer<()>> {

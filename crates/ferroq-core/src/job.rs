@@ -101,6 +101,9 @@ pub struct Added {
     pub id: String,
     /// A job with this custom `jobId` existed; nothing was added.
     pub existed: bool,
+    /// A job with the same deduplication id lives (`id` is that job's); nothing was
+    /// added.
+    pub deduplicated: bool,
     /// Where the new job waits (`Unknown` when it existed).
     pub state: JobState,
 }

@@ -22,6 +22,7 @@
 //! | `<p>:{q}:limiter` | zset | the jobs started within the rate limit's window, score = start time (ms) |
 //! | `<p>:{q}:cancel` | channel | cancel requests for active jobs, published to their workers |
 //! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
+//! | `<p>:{q}:de:<id>` | string | the job holding deduplication id `<id>` (with the ttl, if any) |
 //! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
 //! | `<p>:{q}:logs:<id>` | list | the job's log lines |
 
@@ -29,7 +30,7 @@
 //! A job hash holds `name`, `data`, `opts` (JSON), `timestamp`, `delay`, `priority`,
 //! `lifo`, `state`, `atm` (attempts made), `ats` (attempts started), `stc` (stalls),
 //! `processedOn`, `finishedOn`, `returnvalue`, `failedReason`, `stacktrace`,
-//! `progress`, `rof` (the job's own `removeOnFail` rule as "count age", for jobs that
+//! `progress`, `deid` (its deduplication id), `rof` (the job's own `removeOnFail` rule as "count age", for jobs that
 //! fail without their worker: stalled), and `ftk`: the lock token that ended the latest
 //! attempt, so that the same finish sent again (its first answer was lost) is
 //! recognised as stored.
@@ -159,6 +160,10 @@ impl QueueKeys {
     }
     pub fn job(&self, id: &str) -> String {
         format!("{}job:{id}", self.base)
+    }
+    /// Names the job that holds deduplication id `dedup_id`.
+    pub fn dedup(&self, dedup_id: &str) -> String {
+        format!("{}de:{dedup_id}", self.base)
     }
     pub fn logs(&self, id: &str) -> String {
         format!("{}logs:{id}", self.base)

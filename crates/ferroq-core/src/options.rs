@@ -56,6 +56,57 @@ pub struct JobOptions {
     pub stack_trace_limit: usize,
     /// Largest serialized `data` in bytes (BullMQ's `sizeLimit`).
     pub size_limit: Option<u64>,
+    /// `deduplication` (or its older name `debounce`).
+    pub deduplication: Option<Deduplication>,
+}
+
+/// BullMQ's deduplication: while a job added with `id` lives (simple mode: until it
+/// completes or fails; with `ttl`: for `ttl` ms), adding another with the same `id`
+/// adds nothing and gives the first back. `extend` restarts the ttl on each such add;
+/// `replace` makes a new add replace the first job while it is still delayed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deduplication {
+    pub id: String,
+    pub ttl: Option<u64>,
+    pub extend: bool,
+    pub replace: bool,
+}
+
+fn parse_deduplication(field: &str, value: &Value) -> Result<Deduplication> {
+    let Value::Object(map) = value else {
+        return Err(rule(field, "must be {id, ttl?, extend?, replace?}", value));
+    };
+    let id = match map.get("id") {
+        Some(Value::String(id)) if !id.is_empty() => id.clone(),
+        other => {
+            return Err(rule(
+                &format!("{field}.id"),
+                "must be a non-empty string",
+                other.unwrap_or(&Value::Null),
+            ))
+        }
+    };
+    let ttl = match get(map, "ttl") {
+        Some(v) => Some(integer_in(&format!("{field}.ttl"), v, 1, 1 << 50)?),
+        None => None,
+    };
+    let flag = |name: &str| match get(map, name) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(rule(&format!("{field}.{name}"), "must be a boolean", other)),
+    };
+    if flag("keepLastIfActive")? {
+        return Err(Error::Unsupported {
+            field: format!("{field}.keepLastIfActive"),
+            detail: "keeping the last add while the job is active is planned".into(),
+        });
+    }
+    Ok(Deduplication {
+        id,
+        ttl,
+        extend: flag("extend")?,
+        replace: flag("replace")?,
+    })
 }
 
 /// Stack traces a job keeps unless `stackTraceLimit` says otherwise.
@@ -75,6 +126,7 @@ impl Default for JobOptions {
             timeout: None,
             stack_trace_limit: DEFAULT_STACK_TRACE_LIMIT,
             size_limit: None,
+            deduplication: None,
         }
     }
 }
@@ -277,8 +329,6 @@ fn refuse_unbuilt(map: &Map<String, Value>, unbuilt: &[(&str, &str)]) -> Result<
 /// Job options of BullMQ 5 that ferroq does not build yet.
 const UNBUILT_JOB_OPTIONS: &[(&str, &str)] = &[
     ("repeat", "repeatable jobs come with job schedulers"),
-    ("deduplication", "deduplication is planned"),
-    ("debounce", "deduplication (debounce) is planned"),
     ("parent", "flows (parent and child jobs) are not built"),
     (
         "failParentOnFailure",
@@ -349,6 +399,11 @@ impl JobOptions {
         }
         if let Some(v) = get(map, "stackTraceLimit") {
             opts.stack_trace_limit = integer_in("stackTraceLimit", v, 0, u32::MAX as u64)? as usize;
+        }
+        for field in ["deduplication", "debounce"] {
+            if let Some(v) = get(map, field) {
+                opts.deduplication = Some(parse_deduplication(field, v)?);
+            }
         }
         if let Some(v) = get(map, "sizeLimit") {
             opts.size_limit = Some(integer_in("sizeLimit", v, 1, u64::MAX)?);

@@ -121,7 +121,7 @@ impl<S: Store> Queue<S> {
         let added = self.store.add(&jobs).await?;
         let existing_ids: Vec<String> = added
             .iter()
-            .filter(|a| a.existed)
+            .filter(|a| a.existed || a.deduplicated)
             .map(|a| a.id.clone())
             .collect();
         let mut existing = if existing_ids.is_empty() {
@@ -133,12 +133,13 @@ impl<S: Store> Queue<S> {
         let mut records = Vec::with_capacity(jobs.len());
         for (job, added) in jobs.into_iter().zip(added) {
             // A job removed between the add and the read is reported as given.
-            let stored = if added.existed {
+            let stored = if added.existed || added.deduplicated {
                 existing.next().flatten()
             } else {
                 None
             };
             records.push(match stored {
+                Some(record) if added.deduplicated => AddResult::Deduplicated(Box::new(record)),
                 Some(record) => AddResult::Existing(Box::new(record)),
                 None => AddResult::Added(AddedJob::new(added, &job)),
             });
@@ -225,13 +226,15 @@ pub enum AddResult {
     Added(AddedJob),
     /// A job with this custom id was there already; it is left as it was.
     Existing(Box<JobRecord>),
+    /// A live job holds the same deduplication id: nothing was added, this is it.
+    Deduplicated(Box<JobRecord>),
 }
 
 impl AddResult {
     pub fn id(&self) -> &str {
         match self {
             AddResult::Added(job) => &job.id,
-            AddResult::Existing(job) => &job.id,
+            AddResult::Existing(job) | AddResult::Deduplicated(job) => &job.id,
         }
     }
 }

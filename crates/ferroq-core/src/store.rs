@@ -21,6 +21,9 @@ pub struct Finish {
     /// Attempts made, this one included.
     pub attempts_made: u32,
     pub kind: FinishKind,
+    /// The deduplication id the job holds until it ends (simple mode), freed when
+    /// this finish ends it.
+    pub release_dedup: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -264,6 +267,17 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Whether the active jobs fill the global concurrency (false when none is set).
     fn is_maxed(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    /// The live job holding deduplication id `dedup_id`, if any.
+    fn dedup_job_id(&self, dedup_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Frees deduplication id `dedup_id` (only if job `holder` holds it, when given);
+    /// returns whether a key was removed.
+    fn remove_dedup(
+        &self,
+        dedup_id: &str,
+        holder: Option<&str>,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     /// Sets (or with `None` removes) the queue's global rate limit, which takes
     /// precedence over the workers' `limiter`.

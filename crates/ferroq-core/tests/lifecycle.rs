@@ -49,6 +49,7 @@ fn completed(id: &str, token: &str) -> Finish {
             returnvalue: "{\"ok\":true}".into(),
             keep: KeepJobs::All,
         },
+        release_dedup: None,
     }
 }
 

@@ -36,6 +36,7 @@ struct Scripts {
     add: redis::Script,
     cancel: redis::Script,
     cycle: redis::Script,
+    dedup: redis::Script,
     stalled: redis::Script,
     release: redis::Script,
     pause: redis::Script,
@@ -67,6 +68,7 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     add: queue_script(include_str!("lua/add.lua")),
     cancel: queue_script(include_str!("lua/cancel.lua")),
     cycle: queue_script(include_str!("lua/cycle.lua")),
+    dedup: queue_script(include_str!("lua/dedup.lua")),
     stalled: queue_script(include_str!("lua/stalled.lua")),
     release: queue_script(include_str!("lua/release.lua")),
     pause: queue_script(include_str!("lua/pause.lua")),
@@ -640,6 +642,15 @@ impl Store for RedisStore {
                     let (count, age) = keep_args(&keep);
                     format!("{count} {age}")
                 }));
+            match &job.opts.deduplication {
+                Some(dedup) => inv
+                    .arg(&dedup.id)
+                    .arg(self.keys().dedup(&dedup.id))
+                    .arg(dedup.ttl.unwrap_or(0))
+                    .arg(if dedup.extend { "1" } else { "0" })
+                    .arg(if dedup.replace { "1" } else { "0" }),
+                None => inv.arg("").arg("").arg(0).arg("0").arg("0"),
+            };
         }
         let limit = add_time_limit(self.inner.link.command_timeout(), bytes);
         let flat: Vec<(String, i64, String)> = self
@@ -652,7 +663,8 @@ impl Store for RedisStore {
                 Ok(Added {
                     id,
                     existed: existed == 1,
-                    state: if existed == 1 {
+                    deduplicated: existed == 2,
+                    state: if existed != 0 {
                         JobState::Unknown
                     } else {
                         JobState::parse(&state).map_err(|_| {
@@ -715,7 +727,13 @@ impl Store for RedisStore {
             inv.arg(finish.attempts_made)
                 .arg(delay)
                 .arg(keep_count)
-                .arg(keep_age);
+                .arg(keep_age)
+                .arg(
+                    finish
+                        .release_dedup
+                        .as_deref()
+                        .map_or(String::new(), |id| self.keys().dedup(id)),
+                );
         }
         inv.arg(ACTIVE_FIELDS.len());
         for field in ACTIVE_FIELDS {
@@ -1180,6 +1198,20 @@ impl Store for RedisStore {
             pipe.query_async::<()>(&mut conn).await
         })
         .await
+    }
+
+    async fn dedup_job_id(&self, dedup_id: &str) -> Result<Option<String>> {
+        let mut inv = self.invoke(&SCRIPTS.dedup);
+        inv.arg(self.keys().dedup(dedup_id)).arg("get").arg("");
+        self.run(Call::Plain, &inv).await
+    }
+
+    async fn remove_dedup(&self, dedup_id: &str, holder: Option<&str>) -> Result<bool> {
+        let mut inv = self.invoke(&SCRIPTS.dedup);
+        inv.arg(self.keys().dedup(dedup_id))
+            .arg("remove")
+            .arg(holder.unwrap_or(""));
+        Ok(self.run::<i64>(Call::Write, &inv).await? == 1)
     }
 
     async fn set_global_rate_limit(&self, limit: Option<RateLimit>) -> Result<()> {

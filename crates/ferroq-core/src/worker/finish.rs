@@ -20,12 +20,20 @@ pub(super) fn finish(
     let keep = |job_rule: Option<KeepJobs>, worker_rule: Option<KeepJobs>| {
         job_rule.or(worker_rule).unwrap_or(KeepJobs::All)
     };
+    // A deduplication id held until the job ends (no ttl) is freed by its final end.
+    let release_dedup = job
+        .opts
+        .deduplication
+        .as_ref()
+        .filter(|dedup| dedup.ttl.is_none())
+        .map(|dedup| dedup.id.clone());
     if outcome == Outcome::RateLimited {
         return Finish {
             lock,
             processed_on: job.processed_on,
             attempts_made: job.attempts_made,
             kind: FinishKind::Requeue,
+            release_dedup,
         };
     }
     let attempts_made = job.attempts_made + 1;
@@ -71,6 +79,7 @@ pub(super) fn finish(
         processed_on: job.processed_on,
         attempts_made,
         kind,
+        release_dedup,
     }
 }
 

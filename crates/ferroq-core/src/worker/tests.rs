@@ -216,6 +216,12 @@ impl Store for MemoryStore {
     async fn global_rate_limit(&self) -> Result<Option<crate::options::RateLimit>> {
         Ok(None)
     }
+    async fn dedup_job_id(&self, _: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
+    async fn remove_dedup(&self, _: &str, _: Option<&str>) -> Result<bool> {
+        Ok(false)
+    }
     async fn rate_limit_for(&self, _: u64) -> Result<()> {
         Ok(())
     }

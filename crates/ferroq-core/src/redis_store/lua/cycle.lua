@@ -6,12 +6,13 @@
   ARGV[4] now (ms)   ARGV[5] jobs to take   ARGV[6] lock token for them
   ARGV[7] lock duration (ms)
   ARGV[8] '1' when the worker was just woken by the marker (pass the wake-up on)
-  ARGV[9] number of finished jobs, then 9 per job:
+  ARGV[9] number of finished jobs, then 10 per job:
           id, token, kind ('c' completed | 'r' retry | 'f' failed | 'e' failed with
           no attempt left | 'w' back to wait, first in line, the attempt not counted),
           value (returnvalue JSON for 'c', failed reason otherwise),
           stacktrace JSON, attemptsMade, retry delay (ms),
-          keep count (-1: all, 0: remove now), keep age (s, -1: any)
+          keep count (-1: all, 0: remove now), keep age (s, -1: any),
+          the deduplication key the job holds until it ends ('' for none)
   then the job-hash fields to return for each job taken: their number, then names
   (one of them `ats`: the fetch counts it up and returns the new value)
   then lock tokens to reclaim: their number, then the tokens. Jobs still locked with
@@ -46,7 +47,7 @@ local token = ARGV[6]
 local lockDuration = tonumber(ARGV[7])
 local passOn = ARGV[8] == '1'
 local finishCount = tonumber(ARGV[9])
-local FIELDS = 9
+local FIELDS = 10
 local FIRST = 10
 local fieldsAt = FIRST + finishCount * FIELDS
 local jobFields = {unpack(ARGV, fieldsAt + 1, fieldsAt + tonumber(ARGV[fieldsAt]))}
@@ -102,7 +103,10 @@ if finishCount > 0 then
       local jobKey = Q.jobPrefix .. id
       local kind, value, stack, atm = ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
       local keepCount, keepAge = tonumber(ARGV[base + 7]), tonumber(ARGV[base + 8])
+      local deKey = ARGV[base + 9]
+      if deKey ~= '' and kind ~= 'r' and kind ~= 'w' then release_dedup(deKey, id) end
       if cancelled[id] and (kind == 'c' or kind == 'r' or kind == 'w') then
+        if deKey ~= '' then release_dedup(deKey, id) end
         -- Cancelled while its worker had not heard of it: fails all the same.
         flags[#flags] = cancelled[id]
         fail_cancelled(done, id, cancelled[id], nowText, 'active', {'atm', atm, 'ftk', finishToken})

@@ -195,6 +195,26 @@ local function remove_jobs(ids)
   end
 end
 
+--------------------------------------------------------------------------------
+-- Deduplication: `de:<id>` names the job holding a deduplication id; with a ttl it
+-- expires, without one it holds until the job completes or fails.
+--------------------------------------------------------------------------------
+
+-- The live job holding deduplication key `deKey`, or nil (none, or the one it names
+-- is gone or finished: a key its job's end did not clear counts as free).
+local function dedup_holder(deKey)
+  local holder = rcall('GET', deKey)
+  if not holder then return nil end
+  local state = rcall('HGET', Q.jobPrefix .. holder, 'state')
+  if not state or state == 'completed' or state == 'failed' then return nil end
+  return holder
+end
+
+-- Frees deduplication key `deKey` if job `id` holds it.
+local function release_dedup(deKey, id)
+  if rcall('GET', deKey) == id then rcall('DEL', deKey) end
+end
+
 -- Takes job `id` out of the line or set of its `state` (its lock and cancel mark
 -- go too when active).
 local function leave_line(id, state)
