@@ -592,6 +592,18 @@ impl RedisStore {
     /// Closes this store's connections: a blocking wait in progress is woken and its
     /// connection closed; the shared connection is closed when no other queue or
     /// worker of this process uses it. Resolves once Redis has let go of them.
+    /// Writes a change of the queue's limits (`pipe`, atomic) and wakes one idle
+    /// worker: workers held back by the old limits may take jobs now (the woken one
+    /// passes the signal on while jobs remain).
+    async fn change_limits(&self, mut pipe: redis::Pipeline) -> Result<()> {
+        pipe.zadd(self.keys().marker(), "0", 0).ignore();
+        let limit = self.inner.link.command_timeout();
+        self.send(Call::Write, limit, |mut conn| async move {
+            pipe.query_async::<()>(&mut conn).await
+        })
+        .await
+    }
+
     pub async fn close(&self) {
         // A wait in progress would hold QUIT back: end it first.
         self.stop_waiting().await;
@@ -1190,14 +1202,7 @@ impl Store for RedisStore {
             Some(limit) => pipe.hset(keys.meta(), "concurrency", limit).ignore(),
             None => pipe.hdel(keys.meta(), "concurrency").ignore(),
         };
-        // Workers held back by the old limit may take jobs now: wake one (it passes
-        // the signal on while jobs remain).
-        pipe.zadd(keys.marker(), "0", 0).ignore();
-        let limit = self.inner.link.command_timeout();
-        self.send(Call::Write, limit, |mut conn| async move {
-            pipe.query_async::<()>(&mut conn).await
-        })
-        .await
+        self.change_limits(pipe).await
     }
 
     async fn dedup_job_id(&self, dedup_id: &str) -> Result<Option<String>> {
@@ -1232,12 +1237,7 @@ impl Store for RedisStore {
                 .hdel(keys.meta(), &["rateMax", "rateDuration"])
                 .ignore(),
         };
-        pipe.zadd(keys.marker(), "0", 0).ignore();
-        let limit = self.inner.link.command_timeout();
-        self.send(Call::Write, limit, |mut conn| async move {
-            pipe.query_async::<()>(&mut conn).await
-        })
-        .await
+        self.change_limits(pipe).await
     }
 
     async fn global_rate_limit(&self) -> Result<Option<RateLimit>> {
@@ -1280,14 +1280,8 @@ impl Store for RedisStore {
             .del(keys.limiter())
             .ignore()
             .hdel(keys.meta(), "limitedUntil")
-            .ignore()
-            .zadd(keys.marker(), "0", 0)
             .ignore();
-        let limit = self.inner.link.command_timeout();
-        self.send(Call::Write, limit, |mut conn| async move {
-            pipe.query_async::<()>(&mut conn).await
-        })
-        .await
+        self.change_limits(pipe).await
     }
 
     async fn global_concurrency(&self) -> Result<Option<u32>> {
