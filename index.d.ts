@@ -368,7 +368,7 @@ export interface WorkerOptions extends QueueBaseOptions {
   maximumRateLimitDelay?: number;
   /** Not built in ferroq yet: `new Worker` throws UnsupportedError (a limit on started attempts is planned). */
   maxStartedAttempts?: number;
-  /** Not built in ferroq yet: ignored (metrics are not recorded). */
+  /** Counts the jobs this worker finishes per minute (`queue.getMetrics`), keeping `maxDataPoints` minutes (a week by default). */
   metrics?: MetricsOptions;
   /** A custom `backoffStrategy` is not built in ferroq yet: `new Worker` throws UnsupportedError; the rest is ignored. */
   settings?: AdvancedOptions;
@@ -860,9 +860,9 @@ export declare class Queue<
   getRanges(types: JobType[], start?: number, end?: number, asc?: boolean): Promise<string[]>;
   /** Not built in ferroq yet: rejects with UnsupportedError (QueueEvents connections are not listed). */
   getQueueEvents(): Promise<{ [index: string]: string }[]>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (metrics are not recorded). */
+  /** Jobs finished per minute as `type`, recorded by workers with the `metrics` option; data points `start..end`, newest first. */
   getMetrics(type: 'completed' | 'failed', start?: number, end?: number): Promise<Metrics>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (metrics are not recorded). */
+  /** Prometheus text: a gauge of jobs per state, and (ferroq's) counters of jobs completed and failed; `globalVariables` become labels. */
   exportPrometheusMetrics(globalVariables?: Record<string, string>): Promise<string>;
   /** Not built in ferroq yet: rejects with UnsupportedError (telemetry is not built). */
   recordJobCountsMetric(...types: JobType[]): Promise<{ [index: string]: number }>;
@@ -1079,7 +1079,7 @@ export declare const WAITING_ERROR = 'bullmq:movedToWait';
 /** RateLimitError's default message. */
 export declare const RATE_LIMIT_ERROR = 'bullmq:rateLimitExceeded';
 
-/** Metric windows in minutes, for `metrics.maxDataPoints` (metrics are not built in ferroq yet: ignored). */
+/** Metric windows in minutes, for `metrics.maxDataPoints`. */
 export declare enum MetricsTime {
   ONE_MINUTE = 1,
   FIVE_MINUTES = 5,

@@ -56,8 +56,6 @@ test('unbuilt Queue members reject with UnsupportedError naming them and change 
     'queue.getJobSchedulers': () => queue.getJobSchedulers(),
     'queue.getRepeatableJobs': () => queue.getRepeatableJobs(),
     'queue.removeRepeatableByKey': () => queue.removeRepeatableByKey('k'),
-    'queue.getMetrics': () => queue.getMetrics('completed'),
-    'queue.exportPrometheusMetrics': () => queue.exportPrometheusMetrics(),
     'queue.trimEvents': () => queue.trimEvents(0),
     'queue.getDependencies': () => queue.getDependencies('1', 'pending', 0, -1),
     'queue.getVersion': () => queue.getVersion(),

@@ -366,6 +366,43 @@ class Queue extends QueueBase {
     return 1;
   }
 
+  /**
+   * Jobs finished per minute as `type` ('completed' | 'failed'), recorded by workers
+   * with the `metrics` option: `{ meta: { count, prevTS, prevCount }, data, count }`,
+   * data points `start..end` newest first (BullMQ's shape).
+   */
+  async getMetrics(type, start = 0, end = -1) {
+    this._live();
+    const text = await native(this._ops.metrics(String(type), integerArg('start', start), integerArg('end', end)));
+    return JSON.parse(text);
+  }
+
+  /**
+   * Prometheus text: a gauge of the jobs per state (BullMQ's `bullmq_job_count`), and,
+   * ferroq's own, counters of the jobs finished as completed and failed (recorded by
+   * workers with the `metrics` option) that a scrape can rate(). `globalVariables`
+   * become labels of every sample.
+   */
+  async exportPrometheusMetrics(globalVariables = {}) {
+    this._live();
+    const extra = Object.entries(readOption('globalVariables', () => ({ ...(globalVariables || {}) })))
+      .map(([key, value]) => `,${promLabel(key)}="${promValue(value)}"`)
+      .join('');
+    const queue = `queue="${promValue(this.name)}"${extra}`;
+    const counts = await this.getJobCounts();
+    const [completed, failed] = await Promise.all([this.getMetrics('completed', 0, 0), this.getMetrics('failed', 0, 0)]);
+    const lines = [
+      '# HELP bullmq_job_count Number of jobs in the queue by state',
+      '# TYPE bullmq_job_count gauge',
+      ...Object.entries(counts).map(([state, n]) => `bullmq_job_count{${queue},state="${state}"} ${n}`),
+      '# HELP ferroq_jobs_finished_total Jobs finished, by how they ended (workers with the metrics option)',
+      '# TYPE ferroq_jobs_finished_total counter',
+      `ferroq_jobs_finished_total{${queue},state="completed"} ${completed.meta.count}`,
+      `ferroq_jobs_finished_total{${queue},state="failed"} ${failed.meta.count}`,
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+
   /** The id of the live job holding deduplication id `id`, or null. */
   async getDeduplicationJobId(id) {
     this._live();
@@ -483,8 +520,24 @@ class Queue extends QueueBase {
   }
 }
 
+/** An integer argument, else ERR_INVALID_OPTION naming it. */
+function integerArg(field, value) {
+  if (!Number.isInteger(value)) throw new InvalidOptionError(`invalid option \`${field}\`: must be an integer, got ${typeof value}`);
+  return value;
+}
+
+/** Prometheus label names: letters, digits and `_`, not starting with a digit. */
+function promLabel(name) {
+  const label = String(name).replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[0-9]/.test(label) ? `_${label}` : label;
+}
+
+/** A Prometheus label value, escaped. */
+function promValue(value) {
+  return String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
 const SCHEDULERS = 'job schedulers and repeatable jobs are planned';
-const METRICS = 'metrics are not recorded';
 defineUnbuilt(Queue, {
   repeat: ['promise', SCHEDULERS],
   jobScheduler: ['promise', SCHEDULERS],
@@ -503,8 +556,6 @@ defineUnbuilt(Queue, {
   getCountsPerPriority: 'counting per priority is not built',
   getRanges: 'use getJobs',
   getQueueEvents: 'QueueEvents connections are not listed',
-  getMetrics: METRICS,
-  exportPrometheusMetrics: METRICS,
   recordJobCountsMetric: 'telemetry is not built',
   trimEvents: 'the event stream is trimmed only by `streams.events.maxLen`',
   removeDeprecatedPriorityKey: "ferroq's keys are not BullMQ's",

@@ -16,7 +16,7 @@ const {
  * Worker options the engine never reads: dropped before the options cross to it, as
  * they may hold what JSON cannot carry (an OpenTelemetry tracer, fork options).
  */
-const IGNORED_OPTIONS = new Set(['connection', 'telemetry', 'settings', 'metrics', 'workerForkOptions', 'workerThreadsOptions']);
+const IGNORED_OPTIONS = new Set(['connection', 'telemetry', 'settings', 'workerForkOptions', 'workerThreadsOptions']);
 
 /**
  * Refuses what a BullMQ app may give the Worker whose behaviour ferroq lacks and would

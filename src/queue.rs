@@ -253,6 +253,31 @@ impl NativeQueue {
         answer(set.await)
     }
 
+    /// `queue.getMetrics(type, start, end)` as JSON `{meta, data, count}` (BullMQ's).
+    #[napi]
+    pub async fn metrics(&self, state: String, start: i64, end: i64) -> Result<Answer<String>> {
+        let metrics = async {
+            let state = match state.as_str() {
+                "completed" => JobState::Completed,
+                "failed" => JobState::Failed,
+                _ => {
+                    return Err(ferroq_core::Error::invalid(
+                        "type",
+                        format!("must be 'completed' or 'failed', got {state:?}"),
+                    ))
+                }
+            };
+            self.queue.store().metrics(state, start, end).await
+        };
+        answer(metrics.await.map(|m| {
+            to_json(&serde_json::json!({
+                "meta": { "count": m.count, "prevTS": m.prev_ts, "prevCount": m.prev_count },
+                "data": m.data,
+                "count": m.points,
+            }))
+        }))
+    }
+
     /// The live job holding deduplication id `id`, or null.
     #[napi]
     pub async fn dedup_job_id(&self, id: String) -> Result<Answer<Option<String>>> {

@@ -20,6 +20,8 @@
 //! | `<p>:{q}:meta` | hash | queue-wide settings: `paused` (set while paused), `concurrency` (global), `rateMax`/`rateDuration` (global rate limit), `limitedUntil` (`rateLimit(ms)`) |
 //! | `<p>:{q}:cancels` | hash | active job id → cancel reason (`queue.cancel`), until the job ends |
 //! | `<p>:{q}:limiter` | zset | the jobs started within the rate limit's window, score = start time (ms) |
+//! | `<p>:{q}:metrics:completed`, `:failed` | hash | `count` (all finished so far), `prevTS` (the minute counted last), `prevCount` (count then) |
+//! | `<p>:{q}:metrics:completed:data`, `:failed:data` | list | jobs finished per minute, newest first, at most `metrics.maxDataPoints` |
 //! | `<p>:{q}:cancel` | channel | cancel requests for active jobs, published to their workers |
 //! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
 //! | `<p>:{q}:de:<id>` | string | the job holding deduplication id `<id>` (with the ttl, if any) |
@@ -105,13 +107,20 @@ impl QueueKeys {
     pub fn limiter(&self) -> String {
         self.key("limiter")
     }
+    /// The per-minute metrics of jobs finished as `state` ("completed" | "failed"):
+    /// their summary hash and their data points.
+    pub fn metrics(&self, state: &str) -> (String, String) {
+        let summary = self.key(&format!("metrics:{state}"));
+        let data = format!("{summary}:data");
+        (summary, data)
+    }
     /// The pub/sub channel (not a key) on which workers hear of cancelled active jobs.
     pub fn cancel_channel(&self) -> String {
         self.key("cancel")
     }
     /// The queue's standard keys, in the order lib.lua names them: every script that
     /// moves jobs takes these as its KEYS.
-    pub fn standard(&self) -> [String; 15] {
+    pub fn standard(&self) -> [String; 19] {
         [
             self.wait(),
             self.prioritized(),
@@ -128,6 +137,10 @@ impl QueueKeys {
             self.meta(),
             self.cancels(),
             self.limiter(),
+            self.metrics("completed").0,
+            self.metrics("completed").1,
+            self.metrics("failed").0,
+            self.metrics("failed").1,
         ]
     }
 

@@ -792,6 +792,9 @@ pub struct WorkerOptions {
     /// `limiter`: at most `max` jobs of the queue start in any `duration`, across all
     /// workers (a global rate limit set on the queue takes precedence).
     pub limiter: Option<RateLimit>,
+    /// `metrics: { maxDataPoints }`: count the jobs this worker finishes per minute,
+    /// keeping this many minutes.
+    pub metrics_points: Option<u32>,
 }
 
 /// At most `max` jobs started in any window of `duration` ms.
@@ -825,6 +828,7 @@ impl Default for WorkerOptions {
             remove_on_fail: None,
             name: None,
             limiter: None,
+            metrics_points: None,
         }
     }
 }
@@ -861,6 +865,17 @@ impl WorkerOptions {
                 limiter.get("max").unwrap_or(&missing),
                 limiter.get("duration").unwrap_or(&missing),
             )?);
+        }
+        if let Some(v) = get(map, "metrics") {
+            let points = match v {
+                Value::Object(metrics) => get(metrics, "maxDataPoints"),
+                other => return Err(rule("metrics", "must be {maxDataPoints}", other)),
+            };
+            opts.metrics_points = Some(match points {
+                Some(v) => integer_in("metrics.maxDataPoints", v, 1, 1_000_000)? as u32,
+                // A week of minutes (BullMQ's `MetricsTime.ONE_WEEK`).
+                None => 60 * 24 * 7,
+            });
         }
         if let Some(v) = get(map, "maxStalledCount") {
             opts.max_stalled_count = integer_in("maxStalledCount", v, 0, u32::MAX as u64)? as u32;

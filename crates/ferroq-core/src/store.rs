@@ -93,6 +93,8 @@ pub struct CycleRequest {
     pub worker_name: Option<String>,
     /// The worker's `limiter` (the queue's global rate limit takes precedence).
     pub rate_limit: Option<RateLimit>,
+    /// The worker's `metrics.maxDataPoints`: count the jobs this call finishes.
+    pub metrics_points: Option<u32>,
 }
 
 /// How the store took one finish of a `cycle` call.
@@ -148,6 +150,18 @@ pub struct Renewal {
     /// Jobs renewed that were cancelled meanwhile, with the reason (the worker may
     /// have missed the request).
     pub cancelled: Vec<CancelRequest>,
+}
+
+/// BullMQ's metrics of one finished state (`queue.getMetrics`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Metrics {
+    pub count: u64,
+    pub prev_ts: u64,
+    pub prev_count: u64,
+    /// Jobs finished per minute, newest first.
+    pub data: Vec<u64>,
+    /// How many data points are kept in all.
+    pub points: u64,
 }
 
 /// A request to cancel an active job, wherever it runs (`Store::cancel`).
@@ -267,6 +281,16 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Whether the active jobs fill the global concurrency (false when none is set).
     fn is_maxed(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    /// The per-minute metrics of jobs finished as `state` (completed or failed): the
+    /// running count, the minute and count last turned into a data point, and the
+    /// data points `start..=end` (newest first), with how many there are.
+    fn metrics(
+        &self,
+        state: JobState,
+        start: i64,
+        end: i64,
+    ) -> impl Future<Output = Result<Metrics>> + Send;
 
     /// The live job holding deduplication id `dedup_id`, if any.
     fn dedup_job_id(&self, dedup_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;

@@ -34,6 +34,7 @@ fn fetch(n: u32, token: &str) -> CycleRequest {
         reclaim: vec![],
         worker_name: None,
         rate_limit: None,
+        metrics_points: None,
     }
 }
 

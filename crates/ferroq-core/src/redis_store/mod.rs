@@ -17,8 +17,8 @@ use crate::keys::QueueKeys;
 use crate::options::operations::Resets;
 use crate::options::{KeepJobs, QueueOptions, RateLimit};
 use crate::store::{
-    CancelRequest, Cancelled, CycleRequest, CycleResult, EventEntry, FinishKind, Lock, Renewal,
-    StalledReport, Store, Stored,
+    CancelRequest, Cancelled, CycleRequest, CycleResult, EventEntry, FinishKind, Lock, Metrics,
+    Renewal, StalledReport, Store, Stored,
 };
 use crate::time::now_ms;
 
@@ -759,6 +759,7 @@ impl Store for RedisStore {
             .rate_limit
             .map_or((0, 0), |limit| (limit.max, limit.duration));
         inv.arg(rate_max).arg(rate_duration);
+        inv.arg(request.metrics_points.unwrap_or(0));
         inv.arg(request.worker_name.as_deref().unwrap_or(""));
         let reply: Vec<Value> = self.run(Call::Plain, &inv).await?;
         let mut reply = reply.into_iter();
@@ -1203,6 +1204,32 @@ impl Store for RedisStore {
             None => pipe.hdel(keys.meta(), "concurrency").ignore(),
         };
         self.change_limits(pipe).await
+    }
+
+    async fn metrics(&self, state: JobState, start: i64, end: i64) -> Result<Metrics> {
+        let (summary, data) = self.keys().metrics(state.as_str());
+        let mut pipe = redis::pipe();
+        pipe.cmd("HMGET")
+            .arg(&summary)
+            .arg("count")
+            .arg("prevTS")
+            .arg("prevCount")
+            .cmd("LRANGE")
+            .arg(&data)
+            .arg(start)
+            .arg(end)
+            .cmd("LLEN")
+            .arg(&data);
+        type Summary = (Option<u64>, Option<u64>, Option<u64>);
+        let ((count, prev_ts, prev_count), data, points): (Summary, Vec<u64>, u64) =
+            self.pipeline(&pipe).await?;
+        Ok(Metrics {
+            count: count.unwrap_or(0),
+            prev_ts: prev_ts.unwrap_or(0),
+            prev_count: prev_count.unwrap_or(0),
+            data,
+            points,
+        })
     }
 
     async fn dedup_job_id(&self, dedup_id: &str) -> Result<Option<String>> {

@@ -121,6 +121,7 @@ impl<S: Store> Dispatcher<S> {
             reclaim: std::mem::take(&mut self.orphan_tokens),
             worker_name: options.name.clone(),
             rate_limit: options.limiter,
+            metrics_points: options.metrics_points,
         };
         let store = self.store.clone();
         self.reserved += fetch;

@@ -110,6 +110,7 @@ impl<S: Store> Manual<S> {
             reclaim: vec![],
             worker_name: self.options.name.clone(),
             rate_limit: self.options.limiter,
+            metrics_points: self.options.metrics_points,
         };
         let mut result = self.store.cycle(&request).await?;
         Ok((result.finished, result.jobs.pop()))

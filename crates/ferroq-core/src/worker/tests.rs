@@ -216,6 +216,9 @@ impl Store for MemoryStore {
     async fn global_rate_limit(&self) -> Result<Option<crate::options::RateLimit>> {
         Ok(None)
     }
+    async fn metrics(&self, _: JobState, _: i64, _: i64) -> Result<crate::store::Metrics> {
+        Ok(Default::default())
+    }
     async fn dedup_job_id(&self, _: &str) -> Result<Option<String>> {
         Ok(None)
     }

@@ -20,6 +20,7 @@
   waiting, first in line, before the fetch.
   then the worker's rate limit: max, duration (ms) ('0', '0' for none; the queue's
   global rate limit in `meta` takes precedence)
+  then the worker's metrics data points ('0': it records no metrics)
   last, the worker's name ('' for none), stored with each job taken (`pb`)
   Takes no jobs while the queue is paused, and no more than its global concurrency
   (`meta` field `concurrency`) allows beside the jobs active in every worker.
@@ -137,6 +138,13 @@ if finishCount > 0 then
   end
   call_chunked('HDEL', Q.locks, released)
   call_chunked('ZREM', Q.active, released)
+  local maxPoints = tonumber(ARGV[reclaimAt + reclaimCount + 3])
+  if maxPoints > 0 then
+    for _, state in ipairs({'completed', 'failed'}) do
+      local n = done.counts[state]
+      if n > 0 then record_metrics(state, n, now, maxPoints) end
+    end
+  end
 end
 
 if reclaimCount > 0 then
@@ -189,7 +197,7 @@ if fetchCount > 0 and (rateMax or meta[5]) then
 end
 local taken = take_jobs(result, fetchCount, passOn, token,
   string.format('%d', now + lockDuration), nowText, jobFields, atsAt,
-  ARGV[reclaimAt + reclaimCount + 3])
+  ARGV[reclaimAt + reclaimCount + 4])
 if rateMax and taken > 0 then note_starts(result, 4, nowText, rateDuration, atsAt) end
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', Q.delayed, '0', '0', 'WITHSCORES')

@@ -24,6 +24,7 @@ local Q = {
   active = KEYS[5], locks = KEYS[6], marker = KEYS[7], completed = KEYS[8],
   failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11], events = KEYS[12], meta = KEYS[13],
   cancels = KEYS[14], limiter = KEYS[15],
+  metrics = {completed = {KEYS[16], KEYS[17]}, failed = {KEYS[18], KEYS[19]}},
   jobPrefix = ARGV[1], logsPrefix = ARGV[2], eventsMaxLen = ARGV[3],
 }
 
@@ -196,6 +197,34 @@ local function remove_jobs(ids)
 end
 
 --------------------------------------------------------------------------------
+-- Metrics (a worker's `metrics` option): jobs finished per minute, as BullMQ keeps
+-- them. The summary hash holds the running `count`, and the minute (`prevTS`) and
+-- count (`prevCount`) last turned into a data point; when a later minute comes, the
+-- jobs of the minutes since are pushed (newest first, zeros for quiet minutes).
+--------------------------------------------------------------------------------
+
+local function record_metrics(state, n, now, maxPoints)
+  local summary, data = Q.metrics[state][1], Q.metrics[state][2]
+  local minute = math.floor(now / 60000) * 60000
+  local count = rcall('HINCRBY', summary, 'count', n)
+  local stored = rcall('HMGET', summary, 'prevTS', 'prevCount')
+  local prevTS, prevCount = tonumber(stored[1]), tonumber(stored[2])
+  if not prevTS then
+    rcall('HSET', summary, 'prevTS', minute, 'prevCount', count - n)
+    return
+  end
+  if minute <= prevTS then return end
+  -- The jobs counted before this call belong to minute prevTS; later minutes, up to
+  -- this one, saw none.
+  local before = count - n
+  local quiet = math.min((minute - prevTS) / 60000 - 1, maxPoints)
+  rcall('LPUSH', data, before - prevCount)
+  for _ = 1, quiet do rcall('LPUSH', data, 0) end
+  rcall('LTRIM', data, 0, maxPoints - 1)
+  rcall('HSET', summary, 'prevTS', minute, 'prevCount', before)
+end
+
+--------------------------------------------------------------------------------
 -- Deduplication: `de:<id>` names the job holding a deduplication id; with a ttl it
 -- expires, without one it holds until the job completes or fails.
 --------------------------------------------------------------------------------
@@ -256,7 +285,7 @@ local function requeue(line, ids, from, resetMade, resetStarted)
 end
 
 local function new_finishes()
-  return {completed = {}, failed = {}, rules = {}}
+  return {completed = {}, failed = {}, rules = {}, counts = {completed = 0, failed = 0}}
 end
 
 -- Finishes job `id` as `state` ('completed' | 'failed'), writing `fields` (a flat
@@ -266,6 +295,7 @@ end
 -- it leaves (default 'active').
 local function finish(done, id, state, now, fields, keepCount, keepAge, event, exhausted, prev)
   prev = prev or 'active'
+  done.counts[state] = done.counts[state] + 1
   if state == 'completed' then
     emit('completed', 'jobId', id, 'returnvalue', event, 'prev', prev)
   else
