@@ -41,4 +41,9 @@ test('a worker with metrics counts the jobs it finishes; getMetrics and exportPr
   assert.match(text, new RegExp(`bullmq_job_count\\{queue="${name}",app="lessons",bad_name="a\\\\"b",state="completed"\\} 7`));
   assert.match(text, /# TYPE ferroq_jobs_finished_total counter/);
   assert.match(text, new RegExp(`ferroq_jobs_finished_total\\{queue="${name}",app="lessons",bad_name="a\\\\"b",state="failed"\\} 3`));
+  assert.match(text, /# TYPE ferroq_job_duration_seconds histogram/);
+  assert.match(text, new RegExp(`ferroq_job_duration_seconds_bucket\\{queue="${name}",app="lessons",bad_name="a\\\\"b",le="\\+Inf"\\} 10`));
+  assert.match(text, new RegExp(`ferroq_job_duration_seconds_count\\{queue="${name}",app="lessons",bad_name="a\\\\"b"\\} 10`));
+  const le = [...text.matchAll(/ferroq_job_duration_seconds_bucket\{[^}]*le="([^"]+)"\} (\d+)/g)].map((m) => Number(m[2]));
+  assert.deepEqual(le, [...le].sort((a, b) => a - b), 'buckets are cumulative');
 });

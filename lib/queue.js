@@ -379,9 +379,9 @@ class Queue extends QueueBase {
 
   /**
    * Prometheus text: a gauge of the jobs per state (BullMQ's `bullmq_job_count`), and,
-   * ferroq's own, counters of the jobs finished as completed and failed (recorded by
-   * workers with the `metrics` option) that a scrape can rate(). `globalVariables`
-   * become labels of every sample.
+   * ferroq's own, counters of the jobs finished as completed and failed and a
+   * histogram of how long attempts ran (recorded by workers with the `metrics` option),
+   * which a scrape can rate(). `globalVariables` become labels of every sample.
    */
   async exportPrometheusMetrics(globalVariables = {}) {
     this._live();
@@ -390,7 +390,17 @@ class Queue extends QueueBase {
       .join('');
     const queue = `queue="${promValue(this.name)}"${extra}`;
     const counts = await this.getJobCounts();
-    const [completed, failed] = await Promise.all([this.getMetrics('completed', 0, 0), this.getMetrics('failed', 0, 0)]);
+    const [completed, failed, times] = await Promise.all([
+      this.getMetrics('completed', 0, 0),
+      this.getMetrics('failed', 0, 0),
+      native(this._ops.runTimes()).then((text) => JSON.parse(text)),
+    ]);
+    let cumulative = 0;
+    const buckets = times.buckets.map((n, i) => {
+      cumulative += n;
+      const le = i < times.bounds.length ? String(times.bounds[i] / 1000) : '+Inf';
+      return `ferroq_job_duration_seconds_bucket{${queue},le="${le}"} ${cumulative}`;
+    });
     const lines = [
       '# HELP bullmq_job_count Number of jobs in the queue by state',
       '# TYPE bullmq_job_count gauge',
@@ -399,6 +409,11 @@ class Queue extends QueueBase {
       '# TYPE ferroq_jobs_finished_total counter',
       `ferroq_jobs_finished_total{${queue},state="completed"} ${completed.meta.count}`,
       `ferroq_jobs_finished_total{${queue},state="failed"} ${failed.meta.count}`,
+      '# HELP ferroq_job_duration_seconds How long finished attempts ran (workers with the metrics option)',
+      '# TYPE ferroq_job_duration_seconds histogram',
+      ...buckets,
+      `ferroq_job_duration_seconds_sum{${queue}} ${times.sum / 1000}`,
+      `ferroq_job_duration_seconds_count{${queue}} ${cumulative}`,
     ];
     return `${lines.join('\n')}\n`;
   }

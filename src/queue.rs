@@ -278,6 +278,20 @@ impl NativeQueue {
         }))
     }
 
+    /// The run-time histogram as JSON `{bounds, buckets, sum}` (ms; the last bucket
+    /// is +Inf).
+    #[napi]
+    pub async fn run_times(&self) -> Result<Answer<String>> {
+        let times = self.queue.store().run_times().await;
+        answer(times.map(|(buckets, sum)| {
+            to_json(&serde_json::json!({
+                "bounds": ferroq_core::metrics::BUCKET_BOUNDS_MS,
+                "buckets": buckets,
+                "sum": sum,
+            }))
+        }))
+    }
+
     /// The live job holding deduplication id `id`, or null.
     #[napi]
     pub async fn dedup_job_id(&self, id: String) -> Result<Answer<Option<String>>> {

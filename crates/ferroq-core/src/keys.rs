@@ -22,6 +22,7 @@
 //! | `<p>:{q}:limiter` | zset | the jobs started within the rate limit's window, score = start time (ms) |
 //! | `<p>:{q}:metrics:completed`, `:failed` | hash | `count` (all finished so far), `prevTS` (the minute counted last), `prevCount` (count then) |
 //! | `<p>:{q}:metrics:completed:data`, `:failed:data` | list | jobs finished per minute, newest first, at most `metrics.maxDataPoints` |
+//! | `<p>:{q}:metrics:duration` | hash | attempts per run-time bucket (`b1`…`b15`, see metrics.rs) and `sum` (ms) |
 //! | `<p>:{q}:cancel` | channel | cancel requests for active jobs, published to their workers |
 //! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
 //! | `<p>:{q}:de:<id>` | string | the job holding deduplication id `<id>` (with the ttl, if any) |
@@ -107,6 +108,10 @@ impl QueueKeys {
     pub fn limiter(&self) -> String {
         self.key("limiter")
     }
+    /// The run-time histogram of finished attempts.
+    pub fn durations(&self) -> String {
+        self.key("metrics:duration")
+    }
     /// The per-minute metrics of jobs finished as `state` ("completed" | "failed"):
     /// their summary hash and their data points.
     pub fn metrics(&self, state: &str) -> (String, String) {
@@ -120,7 +125,7 @@ impl QueueKeys {
     }
     /// The queue's standard keys, in the order lib.lua names them: every script that
     /// moves jobs takes these as its KEYS.
-    pub fn standard(&self) -> [String; 19] {
+    pub fn standard(&self) -> [String; 20] {
         [
             self.wait(),
             self.prioritized(),
@@ -141,6 +146,7 @@ impl QueueKeys {
             self.metrics("completed").1,
             self.metrics("failed").0,
             self.metrics("failed").1,
+            self.durations(),
         ]
     }
 

@@ -9,6 +9,7 @@ pub mod events;
 pub mod job;
 pub mod keys;
 pub mod locks;
+pub mod metrics;
 pub mod options;
 pub mod queue;
 pub mod queue_events;

@@ -292,6 +292,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         end: i64,
     ) -> impl Future<Output = Result<Metrics>> + Send;
 
+    /// The run-time histogram of attempts finished by workers with `metrics`: counts
+    /// per bucket (`metrics::BUCKET_BOUNDS_MS`, then +Inf) and the total ms.
+    fn run_times(&self) -> impl Future<Output = Result<([u64; 15], u64)>> + Send;
+
     /// The live job holding deduplication id `dedup_id`, if any.
     fn dedup_job_id(&self, dedup_id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
 

@@ -760,6 +760,11 @@ impl Store for RedisStore {
             .map_or((0, 0), |limit| (limit.max, limit.duration));
         inv.arg(rate_max).arg(rate_duration);
         inv.arg(request.metrics_points.unwrap_or(0));
+        let (buckets, total) = crate::metrics::durations(&request.finished, now);
+        inv.arg(total);
+        for bucket in buckets {
+            inv.arg(bucket);
+        }
         inv.arg(request.worker_name.as_deref().unwrap_or(""));
         let reply: Vec<Value> = self.run(Call::Plain, &inv).await?;
         let mut reply = reply.into_iter();
@@ -1230,6 +1235,20 @@ impl Store for RedisStore {
             data,
             points,
         })
+    }
+
+    async fn run_times(&self) -> Result<([u64; 15], u64)> {
+        let mut cmd = redis::cmd("HMGET");
+        cmd.arg(self.keys().durations()).arg("sum");
+        for i in 1..=15 {
+            cmd.arg(format!("b{i}"));
+        }
+        let values: Vec<Option<u64>> = self.query(&cmd).await?;
+        let mut buckets = [0u64; 15];
+        for (bucket, value) in buckets.iter_mut().zip(values.iter().skip(1)) {
+            *bucket = value.unwrap_or(0);
+        }
+        Ok((buckets, values.first().copied().flatten().unwrap_or(0)))
     }
 
     async fn dedup_job_id(&self, dedup_id: &str) -> Result<Option<String>> {

@@ -219,6 +219,9 @@ impl Store for MemoryStore {
     async fn metrics(&self, _: JobState, _: i64, _: i64) -> Result<crate::store::Metrics> {
         Ok(Default::default())
     }
+    async fn run_times(&self) -> Result<([u64; 15], u64)> {
+        Ok(([0; 15], 0))
+    }
     async fn dedup_job_id(&self, _: &str) -> Result<Option<String>> {
         Ok(None)
     }

@@ -20,7 +20,8 @@
   waiting, first in line, before the fetch.
   then the worker's rate limit: max, duration (ms) ('0', '0' for none; the queue's
   global rate limit in `meta` takes precedence)
-  then the worker's metrics data points ('0': it records no metrics)
+  then the worker's metrics data points ('0': it records no metrics), then the run
+  time of the attempts finished here: total ms and 15 bucket counts (metrics.rs)
   last, the worker's name ('' for none), stored with each job taken (`pb`)
   Takes no jobs while the queue is paused, and no more than its global concurrency
   (`meta` field `concurrency`) allows beside the jobs active in every worker.
@@ -144,6 +145,11 @@ if finishCount > 0 then
       local n = done.counts[state]
       if n > 0 then record_metrics(state, n, now, maxPoints) end
     end
+    local at = reclaimAt + reclaimCount + 4
+    rcall('HINCRBY', Q.durations, 'sum', ARGV[at])
+    for i = 1, 15 do
+      if ARGV[at + i] ~= '0' then rcall('HINCRBY', Q.durations, 'b' .. i, ARGV[at + i]) end
+    end
   end
 end
 
@@ -197,7 +203,7 @@ if fetchCount > 0 and (rateMax or meta[5]) then
 end
 local taken = take_jobs(result, fetchCount, passOn, token,
   string.format('%d', now + lockDuration), nowText, jobFields, atsAt,
-  ARGV[reclaimAt + reclaimCount + 4])
+  ARGV[reclaimAt + reclaimCount + 20])
 if rateMax and taken > 0 then note_starts(result, 4, nowText, rateDuration, atsAt) end
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', Q.delayed, '0', '0', 'WITHSCORES')

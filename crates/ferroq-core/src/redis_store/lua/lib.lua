@@ -25,6 +25,7 @@ local Q = {
   failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11], events = KEYS[12], meta = KEYS[13],
   cancels = KEYS[14], limiter = KEYS[15],
   metrics = {completed = {KEYS[16], KEYS[17]}, failed = {KEYS[18], KEYS[19]}},
+  durations = KEYS[20],
   jobPrefix = ARGV[1], logsPrefix = ARGV[2], eventsMaxLen = ARGV[3],
 }
 

@@ -37,6 +37,6 @@ if removed == 0 then
   rcall('DEL', Q.wait, Q.prioritized, Q.priorityCounter, Q.delayed, Q.active, Q.locks,
     Q.marker, Q.completed, Q.failed, Q.id, Q.stalledCheck, Q.events, Q.meta, Q.cancels,
     Q.limiter, Q.metrics.completed[1], Q.metrics.completed[2], Q.metrics.failed[1],
-    Q.metrics.failed[2])
+    Q.metrics.failed[2], Q.durations)
 end
 return removed
