@@ -39,6 +39,8 @@ function readConfig(env = process.env) {
       // 5 000 jobs at 500/s is 10 s of steady load; scaling shortens it, the rate stays.
       latency: scaled(5_000),
       latencyRate: 500,
+      // 10 queues × 500 jobs/s allowed: about 2 s of limited work at scale 1.
+      limited: scaled(10_000),
     },
   };
 }
@@ -50,6 +52,7 @@ function describeCounts(n) {
     `addBulk ${n.addBulk}`,
     `process ${n.process} per concurrency`,
     `latency ${n.latency} at ${n.latencyRate}/s`,
+    `rate-limited ${n.limited} over 10 queues`,
   ].join(', ');
 }
 

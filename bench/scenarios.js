@@ -398,6 +398,55 @@ function latencyThroughEvents(n, perSecond = 500, concurrency = 10, warmup = 20)
   };
 }
 
+/**
+ * Ten queues, each with its own worker and `limiter` (max jobs per duration): how
+ * close each library comes to the rate the limits allow, and what Redis spends per
+ * job meanwhile. `n` jobs in all, pre-loaded, no-op processors.
+ */
+function rateLimited(n, queues = 10, limiter = { max: 50, duration: 100 }) {
+  const allowed = queues * limiter.max * (1000 / limiter.duration);
+  return {
+    id: 'limited',
+    title: `${queues} queues, each limited to ${limiter.max} per ${limiter.duration} ms`,
+    n,
+    rows: [
+      { key: 'rate', group: 'throughput', label: `${queues} queues, each with a limiter of ${limiter.max} jobs per ${limiter.duration} ms (${allowed.toLocaleString('en-US')} jobs/s allowed)`, unit: 'jobs/s' },
+      { key: 'commands', group: 'commands', label: `Redis commands per job: ${queues} rate-limited queues`, unit: 'cmds/job' },
+    ],
+    async run(ctx) {
+      const per = Math.floor(ctx.n / queues);
+      const names = Array.from({ length: queues }, (_, q) => `${ctx.name}-${q}`);
+      const extra = names.map((name) => ctx._track(new ctx.lib.Queue(name, { connection: ctx.lib.connection })));
+      ctx.phase('pre-load');
+      for (const queue of extra) {
+        for (let start = 0; start < per; start += 1000) {
+          const size = Math.min(1000, per - start);
+          await queue.addBulk(Array.from({ length: size }, (_, k) => ({ name: 'bench', data: { i: start + k } })));
+          ctx.step(size);
+        }
+      }
+      ctx.phase('timed');
+      const t0 = now();
+      const { calls } = await ctx.countCommands(async () => {
+        await Promise.all(names.map((name) => {
+          const worker = ctx._track(new ctx.lib.Worker(name, async () => 1, {
+            connection: ctx.lib.connection, concurrency: limiter.max, limiter,
+          }));
+          worker.on('failed', (job, err) => ctx.failures.push(`job ${job && job.id}: ${err && err.message}`));
+          worker.on('error', (err) => ctx.errors.push(err && err.message));
+          return ctx.completions(worker, per);
+        }));
+      });
+      const ms = now() - t0;
+      for (const queue of extra) {
+        const done = Object.values(await queue.getJobCounts('completed'))[0];
+        if (done !== per) throw new InvalidRun(`expected ${per} completed jobs in each queue, one has ${done}`);
+      }
+      return { rate: rate(per * queues, ms), commands: calls / (per * queues) };
+    },
+  };
+}
+
 /** Every scenario, in the order they run, for the job counts `n`. */
 function allScenarios(n) {
   return [
@@ -409,6 +458,7 @@ function allScenarios(n) {
     processJobs(n.process, 100),
     latency(n.latency, n.latencyRate),
     latencyThroughEvents(n.latency, n.latencyRate),
+    rateLimited(n.limited),
   ];
 }
 
