@@ -14,6 +14,7 @@ pub mod options;
 pub mod queue;
 pub mod queue_events;
 pub mod redis_store;
+pub mod schedule;
 pub mod stalled;
 pub mod store;
 pub mod time;
