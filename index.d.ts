@@ -152,10 +152,14 @@ export interface RepeatOptions {
 /** Adds a job only when none with the same `id` exists (BullMQ's `DeduplicationOptions`). */
 export interface DeduplicationOptions {
   id: string;
-  /** How long the id blocks duplicates, in ms. */
+  /** How long the id blocks duplicates, in ms (without it: until the job completes or fails). */
   ttl?: number;
+  /** Each deduplicated add restarts the ttl. */
   extend?: boolean;
+  /** A new add replaces the job while it is still delayed (debounce). */
   replace?: boolean;
+  /** Not built in ferroq yet: `true` makes `add` reject with UnsupportedError. */
+  keepLastIfActive?: boolean;
 }
 
 /** The parent of a job in a flow: its id and its queue's qualified name. */
@@ -1001,7 +1005,7 @@ export interface QueueEventsListener {
   added: (args: { jobId: string; name: string }, id: string) => void;
   cleaned: (args: { count: string }, id: string) => void;
   completed: (args: { jobId: string; returnvalue: any; prev?: string }, id: string) => void;
-  /** Not built in ferroq yet: never emitted (deduplication is refused). */
+  /** Never emitted by ferroq: a debounced add is a `deduplicated` event. */
   debounced: (args: { jobId: string; debounceId: string }, id: string) => void;
   /** An add was deduplicated: `jobId` the id it would have had, `deduplicatedJobId` the live job holding the id. */
   deduplicated: (args: { jobId: string; deduplicationId: string; deduplicatedJobId: string }, id: string) => void;
