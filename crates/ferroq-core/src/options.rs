@@ -9,6 +9,10 @@ use crate::error::{Error, Result};
 /// Highest priority BullMQ accepts; lower numbers run first, 0 means "no priority".
 pub const MAX_PRIORITY: u64 = 2_097_151;
 
+/// Longest duration an option takes (ms): about 35 000 years, so a deadline built
+/// from it stays an exact integer in Redis' scores (below 2^53 ms).
+pub const MAX_DURATION_MS: u64 = 1 << 50;
+
 /// How a failed attempt waits before the next one.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum BackoffKind {
@@ -87,7 +91,7 @@ fn parse_deduplication(field: &str, value: &Value) -> Result<Deduplication> {
         }
     };
     let ttl = match get(map, "ttl") {
-        Some(v) => Some(integer_in(&format!("{field}.ttl"), v, 1, 1 << 50)?),
+        Some(v) => Some(integer_in(&format!("{field}.ttl"), v, 1, MAX_DURATION_MS)?),
         None => None,
     };
     let flag = |name: &str| match get(map, name) {
@@ -158,7 +162,7 @@ fn non_negative(field: &str, value: &Value, what: &str) -> Result<u64> {
 }
 
 /// An integer within `min..=max`.
-fn integer_in(field: &str, value: &Value, min: u64, max: u64) -> Result<u64> {
+pub(crate) fn integer_in(field: &str, value: &Value, min: u64, max: u64) -> Result<u64> {
     let ok = value
         .as_f64()
         .filter(|n| n.is_finite() && n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64);
@@ -302,7 +306,7 @@ fn parse_job_id(value: &Value) -> Result<Option<String>> {
     }
 }
 
-fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     map.get(key).filter(|v| !v.is_null())
 }
 
@@ -705,18 +709,14 @@ pub mod operations {
         Ok(value)
     }
 
-    /// Longest lock extension: about 35 000 years, so a deadline stays an exact
-    /// integer in Redis' scores (below 2^53 ms).
-    pub const MAX_LOCK_EXTENSION: u64 = 1 << 50;
-
     /// `job.extendLock(token, duration)`: ms, at least 1.
     pub fn lock_extension(value: &Value) -> Result<u64> {
-        integer_in("duration", value, 1, MAX_LOCK_EXTENSION)
+        integer_in("duration", value, 1, super::MAX_DURATION_MS)
     }
 
     /// `rateLimit(expireTimeMs)`: ms, ≥ 0.
     pub fn rate_limit_ms(value: &Value) -> Result<u64> {
-        integer_in("expireTimeMs", value, 0, MAX_LOCK_EXTENSION)
+        integer_in("expireTimeMs", value, 0, super::MAX_DURATION_MS)
     }
 
     /// `queue.setGlobalConcurrency(n)`: an integer ≥ 1.
@@ -810,7 +810,7 @@ impl RateLimit {
     pub fn parse(field: &str, max: &Value, duration: &Value) -> Result<Self> {
         Ok(Self {
             max: integer_in(&format!("{field}.max"), max, 1, u32::MAX as u64)? as u32,
-            duration: integer_in(&format!("{field}.duration"), duration, 1, 1 << 50)?,
+            duration: integer_in(&format!("{field}.duration"), duration, 1, MAX_DURATION_MS)?,
         })
     }
 }

@@ -8,9 +8,10 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use croner::parser::{CronParser, Seconds};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::options::{get as field, integer_in};
 
 /// How a schedule repeats.
 #[derive(Clone, Debug)]
@@ -39,23 +40,11 @@ pub struct Schedule {
     pub immediately: bool,
 }
 
-fn field<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    map.get(key).filter(|v| !v.is_null())
-}
+/// Largest count or time (ms) a schedule takes.
+const MAX_WHOLE: u64 = 1 << 53;
 
 fn whole(field_name: &str, value: &Value, min: u64) -> Result<u64> {
-    value
-        .as_f64()
-        .filter(|n| {
-            n.is_finite() && n.fract() == 0.0 && *n >= min as f64 && *n <= (1u64 << 53) as f64
-        })
-        .map(|n| n as u64)
-        .ok_or_else(|| {
-            Error::invalid(
-                field_name,
-                format!("must be an integer ≥ {min}, got {value}"),
-            )
-        })
+    integer_in(field_name, value, min, MAX_WHOLE)
 }
 
 /// A date as BullMQ takes it: ms since the epoch, or an ISO 8601 text (a JavaScript
