@@ -759,9 +759,13 @@ impl Store for RedisStore {
             .rate_limit
             .map_or((0, 0), |limit| (limit.max, limit.duration));
         inv.arg(rate_max).arg(rate_duration);
-        inv.arg(request.metrics_points.unwrap_or(0));
-        let (buckets, total) = crate::metrics::durations(&request.finished, now);
-        inv.arg(total);
+        // Run times only for a worker that records metrics (cycle.lua reads them only
+        // then); the slots stay, so the arguments after them keep their places.
+        let (buckets, total) = match request.metrics_points {
+            Some(_) => crate::metrics::durations(&request.finished, now),
+            None => Default::default(),
+        };
+        inv.arg(request.metrics_points.unwrap_or(0)).arg(total);
         for bucket in buckets {
             inv.arg(bucket);
         }

@@ -105,10 +105,13 @@ if finishCount > 0 then
       local jobKey = Q.jobPrefix .. id
       local kind, value, stack, atm = ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5]
       local keepCount, keepAge = tonumber(ARGV[base + 7]), tonumber(ARGV[base + 8])
+      -- The job ends here (it does unless it retries or waits again, or is cancelled
+      -- anyway): its deduplication id is free.
       local deKey = ARGV[base + 9]
-      if deKey ~= '' and kind ~= 'r' and kind ~= 'w' then release_dedup(deKey, id) end
+      if deKey ~= '' and (cancelled[id] or (kind ~= 'r' and kind ~= 'w')) then
+        release_dedup(deKey, id)
+      end
       if cancelled[id] and (kind == 'c' or kind == 'r' or kind == 'w') then
-        if deKey ~= '' then release_dedup(deKey, id) end
         -- Cancelled while its worker had not heard of it: fails all the same.
         flags[#flags] = cancelled[id]
         fail_cancelled(done, id, cancelled[id], nowText, 'active', {'atm', atm, 'ftk', finishToken})
