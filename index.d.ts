@@ -94,9 +94,9 @@ export interface DefaultJobOptions {
 export interface BaseJobOptions extends DefaultJobOptions {
   /** A custom id: a non-empty string, not an integer, without ':'. Adding an existing id returns the existing job. */
   jobId?: string;
-  /** Not built in ferroq yet: `add` rejects with UnsupportedError (job schedulers and repeatable jobs are planned). */
+  /** Makes `add` a repeatable job: a job scheduler keyed `name:jobId:endDate:tz:pattern-or-every` (`addBulk` refuses it with UnsupportedError). */
   repeat?: RepeatOptions;
-  /** Not built in ferroq yet: ignored (it names the scheduler of a repeated job). */
+  /** Set by a job scheduler on the jobs it makes: its id. */
   repeatJobKey?: string;
   /** Not built in ferroq yet: `add` rejects with UnsupportedError (flows are not built). */
   parent?: ParentOptions;
@@ -213,9 +213,9 @@ export type RepeatStrategy = (
 
 /** Options of repeatable jobs. */
 export interface AdvancedRepeatOptions {
-  /** Not built in ferroq yet: ignored (repeatable jobs are refused). */
+  /** Not built in ferroq yet: ignored (schedules are computed in the engine: cron patterns or `every`). */
   repeatStrategy?: RepeatStrategy;
-  /** Not built in ferroq yet: ignored (repeatable jobs are refused). */
+  /** Not built in ferroq yet: ignored (repeatable jobs' keys are not hashed). */
   repeatKeyHashAlgorithm?: string;
 }
 
@@ -337,7 +337,7 @@ export interface QueueOptions extends QueueBaseOptions {
   streams?: { events: { maxLen: number } };
   /** Not built in ferroq yet: ignored (ferroq keeps no BullMQ meta hash). */
   skipMetasUpdate?: boolean;
-  /** Not built in ferroq yet: ignored (repeatable jobs are refused). */
+  /** Not built in ferroq yet: ignored (custom repeat strategies are not built). */
   settings?: AdvancedRepeatOptions;
 }
 
@@ -473,9 +473,9 @@ export declare class Job<DataType = any, ReturnType = any, NameType extends stri
   parentKey?: string;
   /** Not built in ferroq yet: always undefined (flows are not built). */
   parent?: ParentKeys;
-  /** Not built in ferroq yet: always undefined (repeatable jobs are refused). */
+  /** The id of the job scheduler that made the job (undefined for other jobs). */
   repeatJobKey?: string;
-  /** Not built in ferroq yet: always undefined (repeatable jobs are refused). */
+  /** Not built in ferroq yet: always undefined (a scheduler's next job is made when this one starts). */
   nextRepeatableJobId?: string;
   /** The job's deduplication id (`opts.deduplication.id`, or `opts.debounce.id`). */
   deduplicationId?: string;
@@ -700,9 +700,9 @@ export declare class Queue<
   readonly jobsOpts: BaseJobOptions;
   /** Not built in ferroq yet: reading it throws UnsupportedError (ferroq keeps no BullMQ meta hash). */
   readonly metaValues: Record<string, string | number>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  /** Not built in ferroq yet: rejects with UnsupportedError (use the Queue's repeatable-job methods). */
   readonly repeat: Promise<any>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  /** Not built in ferroq yet: rejects with UnsupportedError (use the Queue's job-scheduler methods). */
   readonly jobScheduler: Promise<any>;
   /** Adds a job; an existing custom `jobId` resolves to the existing job. */
   add(name: NameType, data: DataType, opts?: JobsOptions): Promise<Job<DataType, ResultType, NameType>>;
@@ -803,25 +803,31 @@ export declare class Queue<
   getVersion(): Promise<string>;
   /** Not built in ferroq yet: rejects with UnsupportedError (ferroq keeps no BullMQ meta hash). */
   getMeta(): Promise<QueueMeta>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  /**
+   * Creates or updates a job scheduler: jobs from `jobTemplate` (name defaults to the id) on
+   * `repeatOpts` (`pattern`, a cron pattern with optional seconds, in `tz`; or `every` ms,
+   * first job at once), bounded by `startDate`, `endDate`, `limit`. Idempotent: the same call
+   * keeps the waiting job; exactly one job of it waits at a time. Resolves to that job, or
+   * undefined when the schedule has ended.
+   */
   upsertJobScheduler(
     jobSchedulerId: string,
     repeatOpts: Omit<RepeatOptions, 'key'>,
     jobTemplate?: { name?: NameType; data?: DataType; opts?: JobSchedulerTemplateOptions },
   ): Promise<Job<DataType, ResultType, NameType>>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  /** Job scheduler `id` with its schedule, `next` due time, `iterationCount` and template; undefined when none. */
   getJobScheduler(id: string): Promise<JobSchedulerJson<DataType> | undefined>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  /** Job schedulers ranked by their next due time (latest first unless `asc`). */
   getJobSchedulers(start?: number, end?: number, asc?: boolean): Promise<JobSchedulerJson<DataType>[]>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  /** How many job schedulers the queue has. */
   getJobSchedulersCount(): Promise<number>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  /** Removes a job scheduler and its waiting job; false when there was none. */
   removeJobScheduler(jobSchedulerId: string): Promise<boolean>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  /** Repeatable jobs and job schedulers in BullMQ's `RepeatableJob` shape (`key` is what `removeRepeatableByKey` takes). */
   getRepeatableJobs(start?: number, end?: number, asc?: boolean): Promise<RepeatableJob[]>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  /** Removes the repeatable job `add` made with this name, `repeat` and `jobId`; false when there was none. */
   removeRepeatable(name: NameType, repeatOpts: RepeatOptions, jobId?: string): Promise<boolean>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  /** Removes the repeatable job or job scheduler with this key; false when there was none. */
   removeRepeatableByKey(key: string): Promise<boolean>;
   /** At most `concurrency` (integer ≥ 1) jobs active at once across all workers, enforced in the fetch; resolves to 1. */
   setGlobalConcurrency(concurrency: number): Promise<number>;
@@ -948,9 +954,9 @@ export declare class Worker<DataType = any, ResultType = any, NameType extends s
   rateLimit(expireTimeMs: number): Promise<void>;
   /** Not built in ferroq yet: rejects with UnsupportedError (the engine renews the locks of the jobs it runs). */
   extendJobLocks(jobIds: string[], tokens: string[], duration: number): Promise<any>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (repeatable jobs are planned). */
+  /** Not built in ferroq yet: rejects with UnsupportedError (use the Queue's repeatable-job methods). */
   readonly repeat: Promise<any>;
-  /** Not built in ferroq yet: rejects with UnsupportedError (job schedulers are planned). */
+  /** Not built in ferroq yet: rejects with UnsupportedError (use the Queue's job-scheduler methods). */
   readonly jobScheduler: Promise<any>;
   /**
    * Manual processing: takes the next job, locked with `token` for `lockDuration` (not

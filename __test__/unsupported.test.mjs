@@ -52,10 +52,6 @@ test('unbuilt Queue members reject with UnsupportedError naming them and change 
   const { queue } = await setup();
   const before = await snapshot();
   const calls = {
-    'queue.upsertJobScheduler': () => queue.upsertJobScheduler('tick', { every: 1000 }),
-    'queue.getJobSchedulers': () => queue.getJobSchedulers(),
-    'queue.getRepeatableJobs': () => queue.getRepeatableJobs(),
-    'queue.removeRepeatableByKey': () => queue.removeRepeatableByKey('k'),
     'queue.trimEvents': () => queue.trimEvents(0),
     'queue.getDependencies': () => queue.getDependencies('1', 'pending', 0, -1),
     'queue.getVersion': () => queue.getVersion(),
@@ -111,7 +107,7 @@ test('Worker, QueueEvents and FlowProducer: unbuilt members reject by name', asy
 test('unbuilt options are refused by name and add nothing; a sandboxed processor is refused', async () => {
   const { name, connection, queue } = await setup();
   const before = await snapshot();
-  await assert.rejects(queue.add('r', {}, { repeat: { every: 1000 } }), unsupported('repeat'));
+  await assert.rejects(queue.addBulk([{ name: 'r', data: {}, opts: { repeat: { every: 1000 } } }]), unsupported('repeat'));
   await assert.rejects(queue.add('d', {}, { deduplication: { id: 'x', keepLastIfActive: true } }), unsupported('deduplication.keepLastIfActive'));
   await assert.rejects(queue.addBulk([{ name: 'p', data: {}, opts: { parent: { id: '1', queue: 'q' } } }]), unsupported('parent'));
   await assert.rejects(queue.add('b', {}, { backoff: { type: 'jitterish', delay: 10 } }), unsupported('backoff.type'));

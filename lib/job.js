@@ -32,6 +32,7 @@ class Job {
     this.delay = fields.delay || 0;
     this.priority = fields.priority || 0;
     this.processedBy = fields.processedBy;
+    this.repeatJobKey = fields.repeatJobKey;
     const dedup = this.opts.deduplication || this.opts.debounce;
     this.deduplicationId = dedup && typeof dedup === 'object' ? dedup.id : undefined;
     this.debounceId = this.deduplicationId;
@@ -303,6 +304,7 @@ class Job {
       stacktrace: JSON.stringify(this.stacktrace),
       returnvalue: JSON.stringify(this.returnvalue),
       processedBy: this.processedBy,
+      repeatJobKey: this.repeatJobKey,
     };
   }
 
@@ -326,6 +328,7 @@ class Job {
       delay: this.delay,
       priority: this.priority,
       processedBy: this.processedBy,
+      repeatJobKey: this.repeatJobKey,
       queueQualifiedName: this.queueQualifiedName,
     };
   }

@@ -162,13 +162,109 @@ class Queue extends QueueBase {
     );
   }
 
-  /** Adds a job; resolves to it. An existing custom `jobId` resolves to the existing job. */
+  /**
+   * Adds a job; resolves to it. An existing custom `jobId` resolves to the existing job.
+   * With `opts.repeat`, a repeatable job: a job scheduler keyed `name:jobId:endDate:tz:pattern`
+   * (see getRepeatableJobs); resolves to its first job.
+   */
   add(name, data, opts) {
     return new Promise((resolve, reject) => {
       this._live();
+      if (opts && typeof opts === 'object' && readOption('opts', () => opts.repeat) !== undefined) {
+        resolve(this._addRepeatable(name, data, opts));
+        return;
+      }
       const job = this._serialize(name, data, opts);
       if (this._pendingAdds.push({ job, resolve, reject }) === 1) queueMicrotask(this._flushAdds);
     });
+  }
+
+  async _addRepeatable(name, data, opts) {
+    this._live();
+    if (typeof name !== 'string') {
+      throw new InvalidOptionError(`invalid option \`name\`: the job name must be a string, got ${typeof name}`);
+    }
+    const { repeat, jobId, delay, ...template } = readOption('opts', () => ({ ...opts }));
+    return this._upsertScheduler(null, repeat, name, data, template, jobId === undefined ? null : String(jobId));
+  }
+
+  async _upsertScheduler(id, repeat, name, data, opts, legacyJobId) {
+    const json = await native(
+      this._ops.upsertScheduler(
+        id,
+        optionsJson('repeat', repeat === undefined ? null : repeat),
+        name,
+        toJson('data', data, '{}'),
+        optionsJson('opts', opts),
+        legacyJobId,
+      ),
+    );
+    return json === null ? undefined : jobFrom(this, JSON.parse(json));
+  }
+
+  /**
+   * Creates or updates job scheduler `jobSchedulerId`: jobs from `template` on the
+   * schedule of `repeatOpts` (`pattern` in `tz`, or `every` ms). The same call again
+   * changes nothing; exactly one job of it waits at any time. Resolves to that job.
+   */
+  async upsertJobScheduler(jobSchedulerId, repeatOpts, jobTemplate = {}) {
+    this._live();
+    if (typeof jobSchedulerId !== 'string' || jobSchedulerId === '') {
+      throw new InvalidOptionError('invalid option `jobSchedulerId`: must be a non-empty string');
+    }
+    const template = readOption('jobTemplate', () => {
+      const t = jobTemplate || {};
+      return { name: t.name, data: t.data, opts: t.opts };
+    });
+    if (template.name !== undefined && typeof template.name !== 'string') {
+      throw new InvalidOptionError(`invalid option \`jobTemplate.name\`: must be a string, got ${typeof template.name}`);
+    }
+    return this._upsertScheduler(jobSchedulerId, repeatOpts, template.name ?? null, template.data, template.opts, null);
+  }
+
+  /** Job scheduler `id` (BullMQ's JobSchedulerJson), or undefined. */
+  async getJobScheduler(id) {
+    this._live();
+    const json = await native(this._ops.scheduler(String(id)));
+    return json === null ? undefined : JSON.parse(json);
+  }
+
+  /** Job schedulers ranked by when their next job is due (latest first unless `asc`). */
+  async getJobSchedulers(start = 0, end = -1, asc = false) {
+    this._live();
+    return JSON.parse(await native(this._ops.schedulers(integerArg('start', start), integerArg('end', end), Boolean(asc), false)));
+  }
+
+  /** How many job schedulers the queue has. */
+  async getJobSchedulersCount() {
+    this._live();
+    return native(this._ops.schedulerCount());
+  }
+
+  /** Removes a job scheduler and its job that has not started; false when there was none. */
+  async removeJobScheduler(jobSchedulerId) {
+    this._live();
+    return native(this._ops.removeScheduler(String(jobSchedulerId)));
+  }
+
+  /** The repeatable jobs (`add` with `repeat`) and job schedulers, as BullMQ's RepeatableJob. */
+  async getRepeatableJobs(start = 0, end = -1, asc = false) {
+    this._live();
+    return JSON.parse(await native(this._ops.schedulers(integerArg('start', start), integerArg('end', end), Boolean(asc), true)));
+  }
+
+  /** Removes the repeatable job added with this name, `repeat` and jobId; false when there was none. */
+  async removeRepeatable(name, repeatOpts, jobId) {
+    this._live();
+    const key = nativeSync(() =>
+      this._ops.repeatKey(String(name), optionsJson('repeatOpts', repeatOpts), jobId === undefined || jobId === null ? null : String(jobId)),
+    );
+    return this.removeJobScheduler(key);
+  }
+
+  /** Removes the repeatable job or job scheduler with this key; false when there was none. */
+  async removeRepeatableByKey(key) {
+    return this.removeJobScheduler(key);
   }
 
   /** Adds many jobs atomically in one round trip. */
@@ -552,21 +648,13 @@ function promValue(value) {
   return String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-const SCHEDULERS = 'job schedulers and repeatable jobs are planned';
+const SCHEDULERS = "BullMQ's Repeat and JobScheduler classes are not exposed: use the Queue's job-scheduler methods";
 defineUnbuilt(Queue, {
   repeat: ['promise', SCHEDULERS],
   jobScheduler: ['promise', SCHEDULERS],
   metaValues: ['getter', 'ferroq keeps no BullMQ meta hash'],
   getVersion: 'ferroq keeps no BullMQ meta hash',
   getMeta: 'ferroq keeps no BullMQ meta hash',
-  upsertJobScheduler: SCHEDULERS,
-  getJobScheduler: SCHEDULERS,
-  getJobSchedulers: SCHEDULERS,
-  getJobSchedulersCount: SCHEDULERS,
-  removeJobScheduler: SCHEDULERS,
-  getRepeatableJobs: SCHEDULERS,
-  removeRepeatable: SCHEDULERS,
-  removeRepeatableByKey: SCHEDULERS,
   getDependencies: 'flows (parent and child jobs) are not built',
   getCountsPerPriority: 'counting per priority is not built',
   getRanges: 'use getJobs',

@@ -363,8 +363,8 @@ class Worker extends QueueBase {
 }
 
 defineUnbuilt(Worker, {
-  repeat: ['promise', 'job schedulers and repeatable jobs are planned'],
-  jobScheduler: ['promise', 'job schedulers and repeatable jobs are planned'],
+  repeat: ['promise', "BullMQ's Repeat and JobScheduler classes are not exposed: use the Queue's job-scheduler methods"],
+  jobScheduler: ['promise', "BullMQ's Repeat and JobScheduler classes are not exposed: use the Queue's job-scheduler methods"],
   extendJobLocks: 'the engine renews the locks of the jobs it runs; use job.extendLock for jobs taken by hand',
 });
 

@@ -9,6 +9,8 @@ use ferroq_core::job::JobState;
 use ferroq_core::options::{operations, QueueOptions, RateLimit, WorkerOptions};
 use ferroq_core::queue::{check_payload, prepare_job, AddResult, Queue};
 use ferroq_core::redis_store::RedisStore;
+use ferroq_core::schedule::Schedule;
+use ferroq_core::scheduler::{self, prepare_scheduler};
 use ferroq_core::store::{Cancelled, Store};
 use ferroq_core::time::now_ms;
 use ferroq_core::worker::Manual;
@@ -307,6 +309,86 @@ impl NativeQueue {
                 .remove_dedup(&id, holder.as_deref())
                 .await,
         )
+    }
+
+    /// `queue.upsertJobScheduler(id, repeat, {name, data, opts})` (JSON text each), or
+    /// with no `id` the repeatable job of `add(name, data, {repeat, jobId})`: the
+    /// scheduler's job that has not started (JSON), or null when none is due any more.
+    #[napi]
+    pub async fn upsert_scheduler(
+        &self,
+        id: Option<String>,
+        repeat: String,
+        name: Option<String>,
+        data: String,
+        opts: String,
+        legacy_job_id: Option<String>,
+    ) -> Result<Answer<Option<String>>> {
+        let upsert = async {
+            let scheduler =
+                prepare_scheduler(&self.options, id, &repeat, name, data, opts, legacy_job_id)?;
+            scheduler::upsert(self.queue.store(), &scheduler).await
+        };
+        answer(upsert.await.map(|job| job.map(|job| job.to_json())))
+    }
+
+    /// `queue.getJobScheduler(id)` as JSON (BullMQ's `JobSchedulerJson`), or null.
+    #[napi]
+    pub async fn scheduler(&self, id: String) -> Result<Answer<Option<String>>> {
+        let found = self.queue.store().scheduler(&id).await;
+        answer(found.map(|s| s.map(|s| s.to_json().to_string())))
+    }
+
+    /// Schedulers by next due time, as a JSON array of `JobSchedulerJson`, or with
+    /// `repeatable` of BullMQ's `RepeatableJob` (`getRepeatableJobs`).
+    #[napi]
+    pub async fn schedulers(
+        &self,
+        start: i64,
+        end: i64,
+        asc: bool,
+        repeatable: bool,
+    ) -> Result<Answer<String>> {
+        let found = self.queue.store().schedulers(start, end, asc).await;
+        answer(found.map(|list| {
+            let json: Vec<serde_json::Value> = list
+                .iter()
+                .map(|s| {
+                    if repeatable {
+                        s.to_repeatable_json()
+                    } else {
+                        s.to_json()
+                    }
+                })
+                .collect();
+            to_json(&json)
+        }))
+    }
+
+    #[napi]
+    pub async fn scheduler_count(&self) -> Result<Answer<f64>> {
+        answer(self.queue.store().scheduler_count().await.map(|n| n as f64))
+    }
+
+    #[napi]
+    pub async fn remove_scheduler(&self, id: String) -> Result<Answer<bool>> {
+        answer(self.queue.store().remove_scheduler(&id).await)
+    }
+
+    /// The id of the scheduler behind `add(name, data, {repeat, jobId})`: BullMQ's
+    /// repeat key (for `removeRepeatable`).
+    #[napi]
+    pub fn repeat_key(
+        &self,
+        env: Env,
+        name: String,
+        repeat: String,
+        job_id: Option<String>,
+    ) -> Result<String> {
+        let key = parse_json("repeat", &repeat)
+            .and_then(|repeat| Schedule::parse(&repeat))
+            .map(|schedule| schedule.legacy_key(&name, job_id.as_deref()));
+        key.map_err(|err| throw(&env, err))
     }
 
     /// `queue.setGlobalRateLimit(max, duration)` (JSON each).

@@ -133,6 +133,9 @@ pub struct JobRecord {
     pub finished_on: Option<u64>,
     pub delay: u64,
     pub priority: u32,
+    /// The id of the job scheduler that made the job (`repeatJobKey`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat_job_key: Option<String>,
     /// The `name` of the worker that took the job last (`processedBy`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processed_by: Option<String>,

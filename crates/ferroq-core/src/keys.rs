@@ -26,6 +26,9 @@
 //! | `<p>:{q}:cancel` | channel | cancel requests for active jobs, published to their workers |
 //! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
 //! | `<p>:{q}:de:<id>` | string | the job holding deduplication id `<id>` (with the ttl, if any) |
+//! | `<p>:{q}:schedulers` | zset | job scheduler ids, score = when its next job is due (ms) |
+//! | `<p>:{q}:schedulers:<id>` | hash | a job scheduler: `repeat` (its schedule as JSON), the template of its jobs (`name`, `data`, `opts` as given; `jobOpts`, `priority`, `lifo`, `rof` as its jobs store them), `limit`, `ic` (jobs made so far), `job` (its latest job's id), `next` (when that job is due) |
+//! | `<p>:{q}:scheduled-starts` | zset | schedulers whose latest job started and whose next job is not made yet, score = start time (ms); a worker that crashed in between leaves its entry for the stalled check to finish |
 //! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
 //! | `<p>:{q}:logs:<id>` | list | the job's log lines |
 
@@ -33,7 +36,7 @@
 //! A job hash holds `name`, `data`, `opts` (JSON), `timestamp`, `delay`, `priority`,
 //! `lifo`, `state`, `atm` (attempts made), `ats` (attempts started), `stc` (stalls),
 //! `processedOn`, `finishedOn`, `returnvalue`, `failedReason`, `stacktrace`,
-//! `progress`, `deid` (its deduplication id), `rof` (the job's own `removeOnFail` rule as "count age", for jobs that
+//! `progress`, `deid` (its deduplication id), `rjk` (its job scheduler's id), `rof` (the job's own `removeOnFail` rule as "count age", for jobs that
 //! fail without their worker: stalled), and `ftk`: the lock token that ended the latest
 //! attempt, so that the same finish sent again (its first answer was lost) is
 //! recognised as stored.
@@ -119,13 +122,24 @@ impl QueueKeys {
         let data = format!("{summary}:data");
         (summary, data)
     }
+    /// The zset of job schedulers by next due time; each scheduler's hash is this
+    /// key, `:` and its id (the scripts build it).
+    pub fn schedulers(&self) -> String {
+        self.key("schedulers")
+    }
+    pub fn scheduler(&self, id: &str) -> String {
+        format!("{}:{id}", self.schedulers())
+    }
+    pub fn scheduled_starts(&self) -> String {
+        self.key("scheduled-starts")
+    }
     /// The pub/sub channel (not a key) on which workers hear of cancelled active jobs.
     pub fn cancel_channel(&self) -> String {
         self.key("cancel")
     }
     /// The queue's standard keys, in the order lib.lua names them: every script that
     /// moves jobs takes these as its KEYS.
-    pub fn standard(&self) -> [String; 20] {
+    pub fn standard(&self) -> [String; 22] {
         [
             self.wait(),
             self.prioritized(),
@@ -147,6 +161,8 @@ impl QueueKeys {
             self.metrics("failed").0,
             self.metrics("failed").1,
             self.durations(),
+            self.schedulers(),
+            self.scheduled_starts(),
         ]
     }
 

@@ -15,6 +15,7 @@ pub mod queue;
 pub mod queue_events;
 pub mod redis_store;
 pub mod schedule;
+pub mod scheduler;
 pub mod stalled;
 pub mod store;
 pub mod time;

@@ -332,7 +332,10 @@ fn refuse_unbuilt(map: &Map<String, Value>, unbuilt: &[(&str, &str)]) -> Result<
 
 /// Job options of BullMQ 5 that ferroq does not build yet.
 const UNBUILT_JOB_OPTIONS: &[(&str, &str)] = &[
-    ("repeat", "repeatable jobs come with job schedulers"),
+    (
+        "repeat",
+        "a repeatable job is added alone, with `add` (or `upsertJobScheduler`), not in `addBulk`",
+    ),
     ("parent", "flows (parent and child jobs) are not built"),
     (
         "failParentOnFailure",

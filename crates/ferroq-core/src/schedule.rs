@@ -16,9 +16,9 @@ use crate::options::{get as field, integer_in};
 /// How a schedule repeats.
 #[derive(Clone, Debug)]
 pub enum Repeat {
-    /// A cron pattern, read in the schedule's time zone.
-    Pattern(Box<croner::Cron>),
-    /// Every n ms, on multiples of n (plus `offset`) since the epoch, as BullMQ's.
+    /// A cron pattern (as given, and parsed), read in the schedule's time zone.
+    Pattern(String, Box<croner::Cron>),
+    /// Every n ms after the first job (BullMQ 5's job schedulers).
     Every(u64),
 }
 
@@ -28,15 +28,18 @@ pub struct Schedule {
     pub repeat: Repeat,
     /// The pattern's time zone (UTC unless `tz`).
     pub tz: Tz,
+    /// `tz` as given.
+    pub tz_name: Option<String>,
     /// No job is due before this time (ms).
     pub start_date: Option<u64>,
     /// No job is due after this time (ms).
     pub end_date: Option<u64>,
     /// At most this many jobs in all.
     pub limit: Option<u64>,
-    /// Shift of an `every` schedule's due times (ms).
+    /// Shift of an `every` schedule's first due time (ms).
     pub offset: u64,
-    /// The first job is due at once (BullMQ's `immediately`).
+    /// A pattern's first job is due at once (BullMQ's `immediately`; an `every`
+    /// schedule's first job always is).
     pub immediately: bool,
 }
 
@@ -91,7 +94,7 @@ impl Schedule {
                     .map_err(|e| {
                         Error::invalid("pattern", format!("is not a cron pattern ({e}): {text:?}"))
                     })?;
-                Repeat::Pattern(Box::new(cron))
+                Repeat::Pattern(text.clone(), Box::new(cron))
             }
             (Some(other), None) => {
                 return Err(Error::invalid(
@@ -101,16 +104,20 @@ impl Schedule {
             }
             (None, Some(every)) => Repeat::Every(whole("every", every, 1)?),
         };
-        let tz = match field(map, "tz") {
-            None => Tz::UTC,
-            Some(Value::String(name)) => Tz::from_str(name)
-                .map_err(|_| Error::invalid("tz", format!("is not an IANA time zone: {name:?}")))?,
+        let tz_name = match field(map, "tz") {
+            None => None,
+            Some(Value::String(name)) => Some(name.clone()),
             Some(other) => {
                 return Err(Error::invalid(
                     "tz",
                     format!("must be a string, got {other}"),
                 ))
             }
+        };
+        let tz = match &tz_name {
+            None => Tz::UTC,
+            Some(name) => Tz::from_str(name)
+                .map_err(|_| Error::invalid("tz", format!("is not an IANA time zone: {name:?}")))?,
         };
         let start_date = field(map, "startDate")
             .map(|v| date("startDate", v))
@@ -133,9 +140,16 @@ impl Schedule {
                 ))
             }
         };
+        if immediately && start_date.is_some() {
+            return Err(Error::invalid(
+                "immediately",
+                "cannot be given with `startDate` (the first job would be due twice)",
+            ));
+        }
         Ok(Self {
             repeat,
             tz,
+            tz_name,
             start_date,
             end_date,
             limit: field(map, "limit")
@@ -149,31 +163,94 @@ impl Schedule {
         })
     }
 
-    /// The first due time strictly after `after` (ms), or `None` once the schedule
-    /// has ended (past `endDate`, or a pattern with no later match).
-    pub fn next_after(&self, after: u64) -> Option<u64> {
-        let after = match self.start_date {
-            Some(start) if start > after => start.saturating_sub(1),
-            _ => after,
+    /// When the first job is due, for a scheduler set up at `now` (ms): an `every`
+    /// schedule's at once (BullMQ 5), a pattern's at its first match (at once with
+    /// `immediately`); never before `startDate`. `None` once the schedule has ended.
+    pub fn first_due(&self, now: u64) -> Option<u64> {
+        let from = now.max(self.start_date.unwrap_or(0));
+        let due = match &self.repeat {
+            Repeat::Every(_) => from + self.offset,
+            Repeat::Pattern(..) if self.immediately => from,
+            Repeat::Pattern(_, cron) => self.match_after(cron, from.saturating_sub(1))?,
         };
+        self.within_end(due)
+    }
+
+    /// When the job after one due at `prev` is due, computed as that job starts at
+    /// `now`: the first due time after both, so that a scheduler whose workers were
+    /// down for an hour makes one job, not one per missed run. An `every` schedule
+    /// keeps its phase. `None` once the schedule has ended.
+    pub fn next_due(&self, prev: u64, now: u64) -> Option<u64> {
         let due = match &self.repeat {
             Repeat::Every(every) => {
-                let base = after.saturating_sub(self.offset % every);
-                (base / every + 1) * every + self.offset % every
+                let next = prev.saturating_add(*every);
+                if next > now {
+                    next
+                } else {
+                    prev + ((now - prev) / every + 1) * every
+                }
             }
-            Repeat::Pattern(cron) => {
-                let from = Utc
-                    .timestamp_millis_opt(after as i64)
-                    .single()?
-                    .with_timezone(&self.tz);
-                let next = cron.find_next_occurrence(&from, false).ok()?;
-                next.timestamp_millis().max(0) as u64
-            }
+            Repeat::Pattern(_, cron) => self.match_after(cron, prev.max(now))?,
         };
+        self.within_end(due)
+    }
+
+    /// The pattern's first match strictly after `after` (ms), in the schedule's zone.
+    fn match_after(&self, cron: &croner::Cron, after: u64) -> Option<u64> {
+        let after = after.max(self.start_date.unwrap_or(0).saturating_sub(1));
+        let from = Utc
+            .timestamp_millis_opt(after as i64)
+            .single()?
+            .with_timezone(&self.tz);
+        let next = cron.find_next_occurrence(&from, false).ok()?;
+        Some(next.timestamp_millis().max(0) as u64)
+    }
+
+    fn within_end(&self, due: u64) -> Option<u64> {
         match self.end_date {
             Some(end) if due > end => None,
             _ => Some(due),
         }
+    }
+
+    /// The schedule as BullMQ's `RepeatOptions`, dates in ms: what produced jobs carry
+    /// as `opts.repeat`, and what tells two upserts of the same schedule apart from a
+    /// changed one (the same options give the same text).
+    pub fn to_json(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        match &self.repeat {
+            Repeat::Pattern(text, _) => map.insert("pattern".into(), text.clone().into()),
+            Repeat::Every(every) => map.insert("every".into(), (*every).into()),
+        };
+        let optional = [
+            ("tz", self.tz_name.clone().map(Value::from)),
+            ("startDate", self.start_date.map(Value::from)),
+            ("endDate", self.end_date.map(Value::from)),
+            ("limit", self.limit.map(Value::from)),
+            ("offset", (self.offset > 0).then_some(self.offset.into())),
+            ("immediately", self.immediately.then_some(true.into())),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                map.insert(name.into(), value);
+            }
+        }
+        Value::Object(map)
+    }
+
+    /// The id of the scheduler behind a BullMQ 5 repeatable job (`add` with `repeat`):
+    /// its key `name:jobId:endDate:tz:pattern-or-every`, as `getRepeatableJobs` lists it.
+    pub fn legacy_key(&self, name: &str, job_id: Option<&str>) -> String {
+        let every_or_pattern = match &self.repeat {
+            Repeat::Pattern(text, _) => text.clone(),
+            Repeat::Every(every) => every.to_string(),
+        };
+        format!(
+            "{name}:{}:{}:{}:{every_or_pattern}",
+            job_id.unwrap_or(""),
+            self.end_date.map_or(String::new(), |d| d.to_string()),
+            self.tz_name.as_deref().unwrap_or(""),
+        )
     }
 }
 
@@ -197,10 +274,10 @@ mod tests {
         let s =
             Schedule::parse(&json!({"pattern": "0 8 * * 1", "tz": "America/New_York"})).unwrap();
         // Wednesday 2026-12-02 noon UTC: next Monday 8:00 in New York (EST, UTC-5).
-        let next = s.next_after(ms("2026-12-02T12:00:00Z")).unwrap();
+        let next = s.first_due(ms("2026-12-02T12:00:00Z")).unwrap();
         assert_eq!(iso(next), "2026-12-07T13:00:00+00:00");
         // In July, daylight-saving time (EDT, UTC-4).
-        let summer = s.next_after(ms("2026-07-01T00:00:00Z")).unwrap();
+        let summer = s.first_due(ms("2026-07-01T00:00:00Z")).unwrap();
         assert_eq!(iso(summer), "2026-07-06T12:00:00+00:00");
     }
 
@@ -212,7 +289,7 @@ mod tests {
         let mut at = ms("2026-03-27T12:00:00Z");
         let mut days = Vec::new();
         for _ in 0..4 {
-            at = s.next_after(at).unwrap();
+            at = s.next_due(at, at).unwrap();
             days.push(iso(at)[..10].to_string());
         }
         assert_eq!(
@@ -222,7 +299,7 @@ mod tests {
         let mut at = ms("2026-10-23T12:00:00Z");
         let mut autumn = Vec::new();
         for _ in 0..4 {
-            at = s.next_after(at).unwrap();
+            at = s.next_due(at, at).unwrap();
             autumn.push(iso(at)[..10].to_string());
         }
         assert_eq!(
@@ -235,24 +312,57 @@ mod tests {
     fn seconds_every_and_bounds() {
         let s = Schedule::parse(&json!({"pattern": "*/10 * * * * *"})).unwrap();
         assert_eq!(
-            s.next_after(ms("2026-01-01T00:00:03Z")),
+            s.first_due(ms("2026-01-01T00:00:03Z")),
             Some(ms("2026-01-01T00:00:10Z"))
         );
+        // A job due at :10 that starts at :10.5 is followed by :20's.
+        assert_eq!(
+            s.next_due(ms("2026-01-01T00:00:10Z"), ms("2026-01-01T00:00:10.500Z")),
+            Some(ms("2026-01-01T00:00:20Z"))
+        );
         let every = Schedule::parse(&json!({"every": 1000, "offset": 250})).unwrap();
-        assert_eq!(every.next_after(10_300), Some(11_250));
-        assert_eq!(every.next_after(11_249), Some(11_250));
+        assert_eq!(every.first_due(10_000), Some(10_250));
+        assert_eq!(every.next_due(10_250, 10_300), Some(11_250));
+        // Workers were down for an hour: one next job, in phase, not 3,600.
+        assert_eq!(every.next_due(10_250, 3_610_300), Some(3_611_250));
         let bounded = Schedule::parse(&json!({
             "every": 1000,
             "startDate": "2026-01-01T00:00:00Z",
             "endDate": ms("2026-01-01T00:00:02Z"),
         }))
         .unwrap();
-        assert_eq!(bounded.next_after(0), Some(ms("2026-01-01T00:00:00Z")));
+        assert_eq!(bounded.first_due(0), Some(ms("2026-01-01T00:00:00Z")));
         assert_eq!(
-            bounded.next_after(ms("2026-01-01T00:00:02Z")),
+            bounded.next_due(ms("2026-01-01T00:00:02Z"), ms("2026-01-01T00:00:02Z")),
             None,
             "past endDate"
         );
+        let at_once =
+            Schedule::parse(&json!({"pattern": "0 8 * * 1", "immediately": true})).unwrap();
+        assert_eq!(at_once.first_due(5_000), Some(5_000));
+    }
+
+    #[test]
+    fn same_options_same_text_and_legacy_keys() {
+        let a = Schedule::parse(
+            &json!({"tz": "Europe/Berlin", "pattern": "0 * * * *", "endDate": 5000}),
+        )
+        .unwrap();
+        let b = Schedule::parse(
+            &json!({"endDate": 5000, "pattern": "0 * * * *", "tz": "Europe/Berlin"}),
+        )
+        .unwrap();
+        assert_eq!(a.to_json().to_string(), b.to_json().to_string());
+        assert_eq!(
+            Schedule::parse(&a.to_json()).unwrap().to_json(),
+            a.to_json()
+        );
+        assert_eq!(
+            a.legacy_key("report", None),
+            "report::5000:Europe/Berlin:0 * * * *"
+        );
+        let every = Schedule::parse(&json!({"every": 500})).unwrap();
+        assert_eq!(every.legacy_key("tick", Some("x")), "tick:x:::500");
     }
 
     #[test]
@@ -274,5 +384,9 @@ mod tests {
         assert_eq!(field_of(json!({"every": 0})), "every");
         assert_eq!(field_of(json!({"every": 10, "limit": -1})), "limit");
         assert_eq!(field_of(json!({})), "repeat");
+        assert_eq!(
+            field_of(json!({"pattern": "* * * * *", "immediately": true, "startDate": 5})),
+            "immediately"
+        );
     }
 }

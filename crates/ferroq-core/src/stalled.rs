@@ -1,6 +1,7 @@
 //! Stalled-job recovery: active jobs whose lock expired (their worker crashed or hung)
 //! go back to waiting, or fail after `maxStalledCount` stalls. Every worker runs the
-//! timer; the store lets one pass per interval across all of them do the work.
+//! timer; the store lets one pass per interval across all of them do the work. The
+//! same timer finishes job schedulers' steps that a dead worker left (scheduler.rs).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,11 @@ pub fn spawn_checker<S: Store, K: JobSink>(
             let report = store
                 .recover_stalled(max_stalled_count, interval_ms, keep_failed)
                 .await;
+            // Schedulers whose worker died between a job's start and making the next
+            // job get it now.
+            if let Err(err) = crate::scheduler::repair(&store).await {
+                sink.deliver(Delivery::event(WorkerEvent::error(&err)));
+            }
             let report = match report {
                 Ok(report) => report,
                 Err(err) => {

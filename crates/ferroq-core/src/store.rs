@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::options::operations::Resets;
 use crate::options::{KeepJobs, RateLimit};
+use crate::scheduler::{NewScheduler, SchedulerRecord};
 
 /// How an attempt's end is stored: the transition the worker decided from the
 /// processor's [`Outcome`](crate::worker::Outcome) (see `worker::finish`).
@@ -332,6 +333,44 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// it: field/value pairs, `name` the worker's `name` option.
     fn workers(&self) -> impl Future<Output = Result<Vec<Vec<(String, String)>>>> + Send;
 
+    /// Creates or updates a job scheduler, keeping exactly one job of it that has not
+    /// started: the same schedule keeps that job's due time, a new or changed one
+    /// makes it due at `first_due` (ms, computed at `now`, which the job stores as its
+    /// creation time). Gives that job's id and state, or `None` when the scheduler's
+    /// limit is reached (it ended).
+    fn upsert_scheduler(
+        &self,
+        scheduler: &NewScheduler,
+        first_due: u64,
+        now: u64,
+    ) -> impl Future<Output = Result<Option<(String, JobState)>>> + Send;
+    /// Scheduler `id`'s job `from` started: makes its next job, due at `due` (ms), or
+    /// ends the scheduler when `due` is `None`. Once per start: a second call for the
+    /// same start, or one after the scheduler changed, changes nothing.
+    fn advance_scheduler(
+        &self,
+        id: &str,
+        from: &str,
+        due: Option<u64>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Schedulers whose latest job started before `started_before` (ms) and has no
+    /// successor yet (its worker died in between); at most 100.
+    fn stuck_schedulers(
+        &self,
+        started_before: u64,
+    ) -> impl Future<Output = Result<Vec<SchedulerRecord>>> + Send;
+    fn scheduler(&self, id: &str) -> impl Future<Output = Result<Option<SchedulerRecord>>> + Send;
+    /// Schedulers ranked by when their next job is due (`start`, `end` inclusive;
+    /// negative counts from the end).
+    fn schedulers(
+        &self,
+        start: i64,
+        end: i64,
+        asc: bool,
+    ) -> impl Future<Output = Result<Vec<SchedulerRecord>>> + Send;
+    fn scheduler_count(&self) -> impl Future<Output = Result<u64>> + Send;
+    /// Removes a scheduler and its job that has not started; false when there was none.
+    fn remove_scheduler(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
     /// Removes one job, whatever its state (its `removed` event is appended); fails
     /// with `JobLocked` while a worker runs it, `JobNotFound` when there is none.
     fn remove_job(&self, id: &str) -> impl Future<Output = Result<()>> + Send;

@@ -1,6 +1,7 @@
 //! The Redis implementation of [`Store`]: each transition is one Lua script from
 //! `lua/`, each query one command or one pipeline.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -16,6 +17,7 @@ use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::keys::QueueKeys;
 use crate::options::operations::Resets;
 use crate::options::{KeepJobs, QueueOptions, RateLimit};
+use crate::scheduler::{NewScheduler, SchedulerRecord};
 use crate::store::{
     CancelRequest, Cancelled, CycleRequest, CycleResult, EventEntry, FinishKind, Lock, Metrics,
     Renewal, StalledReport, Store, Stored,
@@ -53,6 +55,10 @@ struct Scripts {
     extend_locks: redis::Script,
     update_progress: redis::Script,
     add_log: redis::Script,
+    upsert_scheduler: redis::Script,
+    advance_scheduler: redis::Script,
+    remove_scheduler: redis::Script,
+    schedulers: redis::Script,
 }
 
 /// A script that moves jobs: it takes the queue's standard keys and uses lib.lua. Its
@@ -85,6 +91,10 @@ static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
     extend_locks: redis::Script::new(include_str!("lua/extend_locks.lua")),
     update_progress: redis::Script::new(include_str!("lua/update_progress.lua")),
     add_log: redis::Script::new(include_str!("lua/add_log.lua")),
+    upsert_scheduler: queue_script(include_str!("lua/upsert_scheduler.lua")),
+    advance_scheduler: queue_script(include_str!("lua/advance_scheduler.lua")),
+    remove_scheduler: queue_script(include_str!("lua/remove_scheduler.lua")),
+    schedulers: queue_script(include_str!("lua/schedulers.lua")),
 });
 
 /// Most jobs one script call takes or finishes: keeps each call short, so other
@@ -169,6 +179,34 @@ fn parse<T: FromRedisValue>(value: Value) -> Result<T> {
 }
 
 /// Keep rule as the scripts take it: (count, age); -1 means "no limit", count 0 "remove".
+/// A job's own `removeOnFail` as its hash stores it ("count age"; '' for none).
+fn keep_rule(keep: Option<KeepJobs>) -> String {
+    keep.map_or(String::new(), |keep| {
+        let (count, age) = keep_args(&keep);
+        format!("{count} {age}")
+    })
+}
+
+/// Reads `{id, {field, value, …}, …}` (schedulers.lua) into scheduler records.
+fn read_schedulers(values: Vec<(String, HashMap<String, String>)>) -> Vec<SchedulerRecord> {
+    values
+        .into_iter()
+        .map(|(id, mut fields)| {
+            let mut take = |name: &str| fields.remove(name);
+            SchedulerRecord {
+                id,
+                repeat: take("repeat").unwrap_or_default(),
+                name: take("name").unwrap_or_default(),
+                data: take("data").unwrap_or_else(|| "{}".into()),
+                opts: take("opts").unwrap_or_else(|| "{}".into()),
+                iteration_count: take("ic").and_then(|n| n.parse().ok()).unwrap_or(0),
+                job: take("job"),
+                next: take("next").and_then(|n| n.parse().ok()),
+            }
+        })
+        .collect()
+}
+
 fn keep_args(keep: &KeepJobs) -> (i64, i64) {
     match keep {
         KeepJobs::All => (-1, -1),
@@ -650,10 +688,7 @@ impl Store for RedisStore {
                 .arg(job.opts.priority)
                 .arg(if job.opts.lifo { "1" } else { "0" })
                 .arg(job.timestamp)
-                .arg(job.opts.remove_on_fail.map_or(String::new(), |keep| {
-                    let (count, age) = keep_args(&keep);
-                    format!("{count} {age}")
-                }));
+                .arg(keep_rule(job.opts.remove_on_fail));
             match &job.opts.deduplication {
                 Some(dedup) => inv
                     .arg(&dedup.id)
@@ -1057,12 +1092,94 @@ impl Store for RedisStore {
         Ok(self.run::<i64>(Call::Write, &inv).await? == 1)
     }
 
+    async fn upsert_scheduler(
+        &self,
+        scheduler: &NewScheduler,
+        first_due: u64,
+        now: u64,
+    ) -> Result<Option<(String, JobState)>> {
+        let template = &scheduler.template;
+        let mut inv = self.invoke(&SCRIPTS.upsert_scheduler);
+        inv.arg(&scheduler.id)
+            .arg(&scheduler.schedule_json)
+            .arg(first_due)
+            .arg(now)
+            .arg(&template.name)
+            .arg(&template.data)
+            .arg(&scheduler.template_opts_json)
+            .arg(&scheduler.job_opts_json)
+            .arg(template.opts.priority)
+            .arg(if template.opts.lifo { "1" } else { "0" })
+            .arg(keep_rule(template.opts.remove_on_fail))
+            .arg(
+                scheduler
+                    .schedule
+                    .limit
+                    .map_or(String::new(), |l| l.to_string()),
+            );
+        let made: Vec<String> = self.run(Call::Write, &inv).await?;
+        match made.as_slice() {
+            [] => Ok(None),
+            [id, state] => Ok(Some((id.clone(), JobState::parse(state)?))),
+            other => Err(Error::Corrupt(format!(
+                "upsert_scheduler.lua gave {other:?}"
+            ))),
+        }
+    }
+
+    async fn advance_scheduler(&self, id: &str, from: &str, due: Option<u64>) -> Result<()> {
+        let mut inv = self.invoke(&SCRIPTS.advance_scheduler);
+        inv.arg(id)
+            .arg(from)
+            .arg(due.map_or(String::new(), |d| d.to_string()))
+            .arg(now_ms());
+        self.run::<i64>(Call::Write, &inv).await.map(drop)
+    }
+
+    async fn stuck_schedulers(&self, started_before: u64) -> Result<Vec<SchedulerRecord>> {
+        let mut inv = self.invoke(&SCRIPTS.schedulers);
+        inv.arg("stuck").arg(started_before);
+        Ok(read_schedulers(self.run(Call::Write, &inv).await?))
+    }
+
+    async fn scheduler(&self, id: &str) -> Result<Option<SchedulerRecord>> {
+        let mut inv = self.invoke(&SCRIPTS.schedulers);
+        inv.arg("one").arg(id);
+        Ok(read_schedulers(self.run(Call::Plain, &inv).await?).pop())
+    }
+
+    async fn schedulers(&self, start: i64, end: i64, asc: bool) -> Result<Vec<SchedulerRecord>> {
+        let mut inv = self.invoke(&SCRIPTS.schedulers);
+        inv.arg("range")
+            .arg(start)
+            .arg(end)
+            .arg(if asc { "1" } else { "0" });
+        Ok(read_schedulers(self.run(Call::Plain, &inv).await?))
+    }
+
+    async fn scheduler_count(&self) -> Result<u64> {
+        self.query(redis::cmd("ZCARD").arg(self.keys().schedulers()))
+            .await
+    }
+
+    async fn remove_scheduler(&self, id: &str) -> Result<bool> {
+        let mut inv = self.invoke(&SCRIPTS.remove_scheduler);
+        inv.arg(id);
+        Ok(self.run::<i64>(Call::Write, &inv).await? == 1)
+    }
+
     async fn remove_job(&self, id: &str) -> Result<()> {
         let mut inv = self.invoke(&SCRIPTS.remove);
         inv.arg(id);
         match self.run::<i64>(Call::Write, &inv).await? {
             1 => Ok(()),
             -1 => Err(Error::JobLocked(id.to_string())),
+            -2 => Err(Error::JobState {
+                id: id.to_string(),
+                needs: "one its job scheduler is done with".into(),
+                action: "removed while the scheduler waits on it (removeJobScheduler removes both)"
+                    .into(),
+            }),
             _ => Err(Error::JobNotFound(id.to_string())),
         }
     }

@@ -18,7 +18,7 @@ fn raw(field: &str, text: Option<String>, default: &str) -> Result<Box<RawValue>
 /// The job-hash fields a worker reads when it takes a job, in this order (the fetch
 /// script reads them with one HMGET): all a processor sees of a job that is not
 /// finished. `processedOn`, `state` and `pb` are what the fetch itself sets.
-pub const ACTIVE_FIELDS: [&str; 12] = [
+pub const ACTIVE_FIELDS: [&str; 13] = [
     "name",
     "data",
     "opts",
@@ -31,6 +31,7 @@ pub const ACTIVE_FIELDS: [&str; 12] = [
     "timestamp",
     "delay",
     "priority",
+    "rjk",
 ];
 
 /// Builds a record from the fields of a job hash (`HGETALL`).
@@ -75,6 +76,7 @@ fn build(id: String, mut field: impl FnMut(&str) -> Option<String>) -> Result<Jo
         finished_on,
         delay,
         priority,
+        repeat_job_key: field("rjk"),
         processed_by: field("pb"),
         state: field("state"),
         id,

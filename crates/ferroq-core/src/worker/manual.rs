@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::events::Finished;
 use crate::job::ActiveJob;
 use crate::options::WorkerOptions;
+use crate::scheduler::{self, StartedJob};
 use crate::store::{CycleRequest, Lock, Store, Stored};
 use crate::time::now_ms;
 
@@ -113,6 +114,12 @@ impl<S: Store> Manual<S> {
             metrics_points: self.options.metrics_points,
         };
         let mut result = self.store.cycle(&request).await?;
-        Ok((result.finished, result.jobs.pop()))
+        let job = result.jobs.pop();
+        if let Some(started) = job.as_ref().and_then(|job| StartedJob::of(&job.record)) {
+            // A failure here must not lose the job just taken: the stalled check
+            // makes the scheduler's next job later.
+            let _ = scheduler::advance(&self.store, &started).await;
+        }
+        Ok((result.finished, job))
     }
 }

@@ -409,6 +409,7 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
         for job in &result.jobs {
             self.active.start(job, &self.commands);
         }
+        crate::scheduler::advance_taken(&self.store, &self.sink, &result.jobs);
         let cancelled: Vec<CancelRequest> = result
             .jobs
             .iter()

@@ -77,6 +77,7 @@ fn record(id: &str, opts: &str) -> JobRecord {
         delay: 0,
         priority: 0,
         processed_by: None,
+        repeat_job_key: None,
         state: Some("active".into()),
     }
 }
@@ -239,6 +240,37 @@ impl Store for MemoryStore {
     }
     async fn workers(&self) -> Result<Vec<Vec<(String, String)>>> {
         Ok(vec![])
+    }
+    async fn upsert_scheduler(
+        &self,
+        _: &crate::scheduler::NewScheduler,
+        _: u64,
+        _: u64,
+    ) -> Result<Option<(String, JobState)>> {
+        Ok(None)
+    }
+    async fn advance_scheduler(&self, _: &str, _: &str, _: Option<u64>) -> Result<()> {
+        Ok(())
+    }
+    async fn stuck_schedulers(&self, _: u64) -> Result<Vec<crate::scheduler::SchedulerRecord>> {
+        Ok(vec![])
+    }
+    async fn scheduler(&self, _: &str) -> Result<Option<crate::scheduler::SchedulerRecord>> {
+        Ok(None)
+    }
+    async fn schedulers(
+        &self,
+        _: i64,
+        _: i64,
+        _: bool,
+    ) -> Result<Vec<crate::scheduler::SchedulerRecord>> {
+        Ok(vec![])
+    }
+    async fn scheduler_count(&self) -> Result<u64> {
+        Ok(0)
+    }
+    async fn remove_scheduler(&self, _: &str) -> Result<bool> {
+        Ok(false)
     }
     async fn remove_job(&self, _: &str) -> Result<()> {
         Ok(())

@@ -63,26 +63,22 @@ for i = 0, count - 1 do
     result[#result + 1] = 2
     result[#result + 1] = ''
   else
-    local delay = tonumber(ARGV[base + 4])
-    local lifo = ARGV[base + 6]
-    local dueAt = nil
-    if delay > 0 then dueAt = tonumber(ARGV[base + 7]) + delay end
-    local state = place(line, id, dueAt, tonumber(ARGV[base + 5]), lifo == '1', false)
-    -- Numbers are stored as the text they came in (Lua would format each one anew).
-    rcall('HSET', jobKey, 'name', ARGV[base + 1], 'data', ARGV[base + 2], 'opts', ARGV[base + 3],
-      'timestamp', ARGV[base + 7], 'delay', ARGV[base + 4], 'priority', ARGV[base + 5],
-      'atm', '0', 'state', state)
-    if lifo == '1' then rcall('HSET', jobKey, 'lifo', '1') end
-    if ARGV[base + 8] ~= '' then rcall('HSET', jobKey, 'rof', ARGV[base + 8]) end
+    local extra = {}
+    if ARGV[base + 8] ~= '' then
+      extra[1] = 'rof'
+      extra[2] = ARGV[base + 8]
+    end
     if deid ~= '' then
-      rcall('HSET', jobKey, 'deid', deid)
+      extra[#extra + 1] = 'deid'
+      extra[#extra + 1] = deid
       if ARGV[base + 11] ~= '0' then
         rcall('SET', deKey, id, 'PX', ARGV[base + 11])
       else
         rcall('SET', deKey, id)
       end
     end
-    emit('added', 'jobId', id, 'name', ARGV[base + 1])
+    local state = store_job(line, id, ARGV[base + 1], ARGV[base + 2], ARGV[base + 3],
+      ARGV[base + 7], ARGV[base + 4], ARGV[base + 5], ARGV[base + 6], extra)
     result[#result + 1] = id
     result[#result + 1] = 0
     result[#result + 1] = state

@@ -25,7 +25,7 @@ local Q = {
   failed = KEYS[9], id = KEYS[10], stalledCheck = KEYS[11], events = KEYS[12], meta = KEYS[13],
   cancels = KEYS[14], limiter = KEYS[15],
   metrics = {completed = {KEYS[16], KEYS[17]}, failed = {KEYS[18], KEYS[19]}},
-  durations = KEYS[20],
+  durations = KEYS[20], schedulers = KEYS[21], scheduledStarts = KEYS[22],
   jobPrefix = ARGV[1], logsPrefix = ARGV[2], eventsMaxLen = ARGV[3],
 }
 
@@ -170,6 +170,22 @@ local function flush_line(line, wake)
   return ready
 end
 
+-- Stores new job `id` (numbers as the text they came in: Lua would format each one
+-- anew) and places it: delayed `delay` ms after `timestamp`, else by its priority and
+-- lifo. `extra`: more hash fields, a flat list. Appends `added`; returns the state.
+local function store_job(line, id, name, data, opts, timestamp, delay, priority, lifo, extra)
+  local dueAt = nil
+  if tonumber(delay) > 0 then dueAt = tonumber(timestamp) + tonumber(delay) end
+  local state = place(line, id, dueAt, tonumber(priority), lifo == '1', false)
+  local jobKey = Q.jobPrefix .. id
+  rcall('HSET', jobKey, 'name', name, 'data', data, 'opts', opts, 'timestamp', timestamp,
+    'delay', delay, 'priority', priority, 'atm', '0', 'state', state)
+  if lifo == '1' then rcall('HSET', jobKey, 'lifo', '1') end
+  if #extra > 0 then rcall('HSET', jobKey, unpack(extra)) end
+  emit('added', 'jobId', id, 'name', name)
+  return state
+end
+
 -- Moves delayed jobs whose time has come into their waiting line.
 local function promote_due(line, now)
   local due = rcall('ZRANGEBYSCORE', Q.delayed, '-inf', now, 'LIMIT', '0', '1000')
@@ -268,6 +284,58 @@ local function remove_job(id)
   remove_jobs({id})
   emit('removed', 'jobId', id, 'prev', state)
   return state
+end
+
+--------------------------------------------------------------------------------
+-- Job schedulers: each keeps exactly one job that has not started (its `job`); when
+-- that job starts, the worker computes the next due time (cron needs Rust) and
+-- `schedule_next` makes the next job. `scheduledStarts` remembers started jobs whose
+-- successor is not made yet, so a crash in between is finished later.
+--------------------------------------------------------------------------------
+
+local function scheduler_key(sid)
+  return Q.schedulers .. ':' .. sid
+end
+
+local function not_started(state)
+  return state == 'delayed' or state == 'waiting' or state == 'prioritized'
+end
+
+local function end_scheduler(sid)
+  rcall('DEL', scheduler_key(sid))
+  rcall('ZREM', Q.schedulers, sid)
+  rcall('ZREM', Q.scheduledStarts, sid)
+end
+
+-- Makes scheduler `sid`'s next job, due at `due` (ms, as text), from its template,
+-- unless its `limit` of jobs is reached: then the scheduler ends. Returns the job's
+-- id and state, or nil.
+local function schedule_next(line, sid, due, now)
+  local key = scheduler_key(sid)
+  local t = rcall('HMGET', key, 'name', 'data', 'jobOpts', 'priority', 'lifo', 'rof', 'ic', 'limit')
+  local made = tonumber(t[7]) or 0
+  if t[8] and made >= tonumber(t[8]) then
+    end_scheduler(sid)
+    return nil
+  end
+  local id = 'repeat:' .. sid .. ':' .. due
+  -- A finished job of an earlier run may hold the id (a changed schedule due in the
+  -- same ms): the next free ms.
+  while rcall('EXISTS', Q.jobPrefix .. id) == 1 do
+    due = string.format('%.0f', tonumber(due) + 1)
+    id = 'repeat:' .. sid .. ':' .. due
+  end
+  local delay = tonumber(due) - tonumber(now)
+  delay = delay > 0 and string.format('%.0f', delay) or '0'
+  local extra = {'rjk', sid}
+  if t[6] then
+    extra[3] = 'rof'
+    extra[4] = t[6]
+  end
+  local state = store_job(line, id, t[1], t[2], t[3], now, delay, t[4], t[5], extra)
+  rcall('HSET', key, 'ic', made + 1, 'job', id, 'next', due)
+  rcall('ZADD', Q.schedulers, due, sid)
+  return id, state
 end
 
 -- Moves finished jobs back to their waiting line, clearing what their last attempt
@@ -471,6 +539,10 @@ local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, wo
   end
   if #ids == 0 then return 0 end
 
+  local rjkAt
+  for i, field in ipairs(fields) do
+    if field == 'rjk' then rjkAt = i end
+  end
   local scored, tokens = {}, {}
   local taken = 0
   for _, id in ipairs(ids) do
@@ -485,6 +557,7 @@ local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, wo
         rcall('HSET', jobKey, 'state', 'active', 'processedOn', now, 'ats', started)
       end
       emit('active', 'jobId', id, 'prev', 'waiting')
+      if rjkAt and values[rjkAt] then rcall('ZADD', Q.scheduledStarts, now, values[rjkAt]) end
       out[#out + 1] = id
       out[#out + 1] = values
       taken = taken + 1

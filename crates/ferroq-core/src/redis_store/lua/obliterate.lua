@@ -34,9 +34,10 @@ for _, key in ipairs({Q.prioritized, Q.delayed, Q.active, Q.completed, Q.failed}
   take(key, false)
 end
 if removed == 0 then
+  for _, sid in ipairs(rcall('ZRANGE', Q.schedulers, 0, -1)) do rcall('DEL', scheduler_key(sid)) end
   rcall('DEL', Q.wait, Q.prioritized, Q.priorityCounter, Q.delayed, Q.active, Q.locks,
     Q.marker, Q.completed, Q.failed, Q.id, Q.stalledCheck, Q.events, Q.meta, Q.cancels,
     Q.limiter, Q.metrics.completed[1], Q.metrics.completed[2], Q.metrics.failed[1],
-    Q.metrics.failed[2], Q.durations)
+    Q.metrics.failed[2], Q.durations, Q.schedulers, Q.scheduledStarts)
 end
 return removed

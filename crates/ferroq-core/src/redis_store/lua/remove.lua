@@ -4,9 +4,14 @@
   ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] events cap
   ARGV[4] job id
   Returns 1 when removed, 0 when there is no such job, -1 when it is active and
-  locked (a worker runs it; nothing changed).
+  locked (a worker runs it; nothing changed), -2 when it is the job a scheduler
+  waits on (its scheduler would stop: remove the scheduler instead).
 ]]
 local id = ARGV[4]
 if rcall('HEXISTS', Q.locks, id) == 1 then return -1 end
+local fields = rcall('HMGET', Q.jobPrefix .. id, 'rjk', 'state')
+if fields[1] and not_started(fields[2]) and rcall('HGET', scheduler_key(fields[1]), 'job') == id then
+  return -2
+end
 if remove_job(id) then return 1 end
 return 0

@@ -1,0 +1,34 @@
+--[[ upsert_scheduler.lua — creates or updates a job scheduler and makes sure it has
+  exactly one job that has not started. Calling it again with the same schedule keeps
+  that job's due time (its template may change); a changed schedule replaces the job.
+
+  KEYS    the queue's standard keys (lib.lua)
+  ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] events cap
+  ARGV[4] scheduler id      ARGV[5] schedule (JSON; the same options give the same text)
+  ARGV[6] first due time (ms), for a new or changed schedule   ARGV[7] now (ms)
+  ARGV[8] name   ARGV[9] data (JSON)   ARGV[10] template options as given (JSON)
+  ARGV[11] options its jobs store (JSON)   ARGV[12] priority   ARGV[13] lifo ('1' | '0')
+  ARGV[14] removeOnFail rule ("count age", or '')   ARGV[15] limit ('' for none)
+  Returns {job id, state}, or {} when the scheduler's limit is reached (it ends).
+]]
+local sid, schedule, due, now = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local key = scheduler_key(sid)
+local old = rcall('HMGET', key, 'repeat', 'job', 'next')
+if old[2] then
+  local state = rcall('HGET', Q.jobPrefix .. old[2], 'state')
+  if not_started(state) then
+    if old[1] == schedule and old[3] then due = old[3] end
+    -- Replaced, not made anew: it does not count against the limit.
+    remove_job(old[2])
+    rcall('HINCRBY', key, 'ic', -1)
+  end
+end
+rcall('HSET', key, 'repeat', schedule, 'name', ARGV[8], 'data', ARGV[9], 'opts', ARGV[10],
+  'jobOpts', ARGV[11], 'priority', ARGV[12], 'lifo', ARGV[13])
+if ARGV[14] ~= '' then rcall('HSET', key, 'rof', ARGV[14]) else rcall('HDEL', key, 'rof') end
+if ARGV[15] ~= '' then rcall('HSET', key, 'limit', ARGV[15]) else rcall('HDEL', key, 'limit') end
+local line = new_line()
+local id, state = schedule_next(line, sid, due, now)
+flush_line(line, true)
+if not id then return {} end
+return {id, state}

@@ -1,0 +1,273 @@
+//! Job schedulers (BullMQ 5's `upsertJobScheduler`, and the repeatable jobs of `add`
+//! with `repeat` mapped onto them): a scheduler keeps exactly one job that has not
+//! started. When that job starts, the worker computes when the next one is due (in
+//! Rust: cron patterns and time zones, schedule.rs) and the store makes it, so no
+//! process polls and a schedule lives on in Redis alone.
+//!
+//! A worker that dies between a start and that step leaves a mark in the store; the
+//! stalled check finishes the step ([`repair`]). Every step is keyed by the started
+//! job, so doing it twice makes one job.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::events::{Delivery, JobSink, WorkerEvent};
+use crate::job::{ActiveJob, JobRecord, NewJob};
+use crate::options::QueueOptions;
+use crate::queue::prepare_job;
+use crate::schedule::Schedule;
+use crate::store::Store;
+use crate::time::now_ms;
+
+/// How long a start may wait for its next job before the stalled check makes it (ms).
+pub const STUCK_AFTER_MS: u64 = 5_000;
+
+/// Template options a scheduler sets on each job itself.
+const SET_PER_JOB: [&str; 5] = ["jobId", "repeat", "delay", "deduplication", "debounce"];
+
+/// A scheduler to create or update, validated.
+#[derive(Clone, Debug)]
+pub struct NewScheduler {
+    pub id: String,
+    pub schedule: Schedule,
+    /// The schedule as JSON text (`Schedule::to_json`).
+    pub schedule_json: String,
+    /// The template of its jobs (name, data, options with the queue's defaults).
+    pub template: NewJob,
+    /// The options as given, for `getJobScheduler`'s `template.opts`.
+    pub template_opts_json: String,
+    /// The options its jobs store: the template's, their schedule and `repeatJobKey`.
+    pub job_opts_json: String,
+}
+
+/// Validates a scheduler. `id` is `None` for the repeatable job of `add(name, data,
+/// {repeat, jobId})`: its id is BullMQ's repeat key (`legacy_job_id` is that jobId).
+/// `name` defaults to the id, as BullMQ's.
+pub fn prepare_scheduler(
+    limits: &QueueOptions,
+    id: Option<String>,
+    repeat_json: &str,
+    name: Option<String>,
+    data: String,
+    opts_json: String,
+    legacy_job_id: Option<String>,
+) -> Result<NewScheduler> {
+    let repeat: Value = serde_json::from_str(repeat_json).map_err(|e| Error::NotSerializable {
+        field: "repeat".into(),
+        reason: e.to_string(),
+    })?;
+    let schedule = Schedule::parse(&repeat)?;
+    let opts: Value = serde_json::from_str(&opts_json).map_err(|e| Error::NotSerializable {
+        field: "opts".into(),
+        reason: e.to_string(),
+    })?;
+    match &opts {
+        Value::Null => {}
+        Value::Object(map) => {
+            if let Some(key) = SET_PER_JOB.iter().find(|key| map.contains_key(**key)) {
+                return Err(Error::invalid(
+                    format!("opts.{key}"),
+                    "is set by the job scheduler for each job it makes",
+                ));
+            }
+        }
+        other => {
+            return Err(Error::invalid(
+                "opts",
+                format!("must be an object, got {other}"),
+            ))
+        }
+    }
+    let id = match id {
+        Some(id) if id.is_empty() => {
+            return Err(Error::invalid(
+                "jobSchedulerId",
+                "must be a non-empty string",
+            ))
+        }
+        Some(id) => id,
+        None => schedule.legacy_key(name.as_deref().unwrap_or(""), legacy_job_id.as_deref()),
+    };
+    let name = name.unwrap_or_else(|| id.clone());
+    let template = prepare_job(limits, name, data, opts_json.clone())?;
+    let mut job_opts = match serde_json::from_str::<Value>(&template.opts_json) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    job_opts.insert("repeat".into(), schedule.to_json());
+    job_opts.insert("repeatJobKey".into(), id.clone().into());
+    Ok(NewScheduler {
+        id,
+        schedule_json: schedule.to_json().to_string(),
+        schedule,
+        template,
+        template_opts_json: if opts.is_null() {
+            "{}".into()
+        } else {
+            opts_json
+        },
+        job_opts_json: Value::Object(job_opts).to_string(),
+    })
+}
+
+/// A scheduler as the store holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SchedulerRecord {
+    pub id: String,
+    /// The schedule (JSON text, `Schedule::to_json`).
+    pub repeat: String,
+    pub name: String,
+    /// The template's data and options as given (JSON text).
+    pub data: String,
+    pub opts: String,
+    /// Jobs made so far.
+    pub iteration_count: u64,
+    /// Its latest job, and when that is due (ms).
+    pub job: Option<String>,
+    pub next: Option<u64>,
+}
+
+impl SchedulerRecord {
+    /// BullMQ's `JobSchedulerJson`: `key` (the id), `name`, `next`, `iterationCount`,
+    /// the schedule's fields and `template: {data, opts}`.
+    pub fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("key".into(), self.id.clone().into());
+        out.insert("name".into(), self.name.clone().into());
+        if let Some(next) = self.next {
+            out.insert("next".into(), next.into());
+        }
+        out.insert("iterationCount".into(), self.iteration_count.into());
+        if let Ok(Value::Object(repeat)) = serde_json::from_str::<Value>(&self.repeat) {
+            for (key, value) in repeat {
+                if key != "immediately" {
+                    out.insert(key, value);
+                }
+            }
+        }
+        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+        let mut template = Map::new();
+        template.insert("data".into(), parse(&self.data));
+        template.insert("opts".into(), parse(&self.opts));
+        out.insert("template".into(), Value::Object(template));
+        Value::Object(out)
+    }
+
+    /// BullMQ's `RepeatableJob` (what `getRepeatableJobs` lists): `key`, `name`,
+    /// `id` (the jobId of a repeatable job), `endDate`, `tz`, `pattern`, `every`, `next`.
+    pub fn to_repeatable_json(&self) -> Value {
+        let repeat = serde_json::from_str::<Value>(&self.repeat).unwrap_or(Value::Null);
+        let field = |name: &str| repeat.get(name).cloned().unwrap_or(Value::Null);
+        // A repeatable job's key is `name:jobId:endDate:tz:pattern`; a scheduler's id
+        // is its own.
+        let parts: Vec<&str> = self.id.splitn(5, ':').collect();
+        let job_id = match parts.get(1) {
+            Some(id) if parts.len() == 5 && !id.is_empty() => Value::from(*id),
+            _ => Value::Null,
+        };
+        serde_json::json!({
+            "key": self.id,
+            "name": self.name,
+            "id": job_id,
+            "endDate": field("endDate"),
+            "tz": field("tz"),
+            "pattern": field("pattern"),
+            "every": repeat.get("every").map_or(Value::Null, |e| Value::from(e.to_string())),
+            "next": self.next,
+        })
+    }
+}
+
+/// A scheduler's job that started: the next one is due after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StartedJob {
+    pub scheduler_id: String,
+    pub job_id: String,
+    /// The schedule (JSON text) and when the started job was due (ms).
+    pub repeat: String,
+    pub due: u64,
+}
+
+impl StartedJob {
+    /// The scheduler step a job taken by a worker calls for, if it is a scheduler's.
+    pub fn of(record: &JobRecord) -> Option<Self> {
+        let scheduler_id = record.repeat_job_key.clone()?;
+        let opts: Value = serde_json::from_str(record.opts.get()).ok()?;
+        Some(Self {
+            scheduler_id,
+            job_id: record.id.clone(),
+            repeat: opts.get("repeat")?.to_string(),
+            due: record.timestamp + record.delay,
+        })
+    }
+
+    fn of_scheduler(record: &SchedulerRecord) -> Option<Self> {
+        Some(Self {
+            scheduler_id: record.id.clone(),
+            job_id: record.job.clone()?,
+            repeat: record.repeat.clone(),
+            due: record.next?,
+        })
+    }
+}
+
+/// Makes the next job of a started job's scheduler (or ends the scheduler when its
+/// schedule has).
+pub async fn advance<S: Store>(store: &S, started: &StartedJob) -> Result<()> {
+    let repeat: Value = serde_json::from_str(&started.repeat)
+        .map_err(|e| Error::Corrupt(format!("a job scheduler's schedule is not JSON: {e}")))?;
+    let due = Schedule::parse(&repeat)?.next_due(started.due, now_ms());
+    store
+        .advance_scheduler(&started.scheduler_id, &started.job_id, due)
+        .await
+}
+
+/// After a fetch: makes the next job of every scheduler whose job was taken, without
+/// holding the worker up. A failure is reported as the worker's `error` event; the
+/// stalled check makes the job later ([`repair`]).
+pub fn advance_taken<S: Store, K: JobSink>(store: &S, sink: &Arc<K>, jobs: &[ActiveJob]) {
+    let started: Vec<StartedJob> = jobs
+        .iter()
+        .filter_map(|job| StartedJob::of(&job.record))
+        .collect();
+    if started.is_empty() {
+        return;
+    }
+    let (store, sink) = (store.clone(), sink.clone());
+    tokio::spawn(async move {
+        for started in &started {
+            if let Err(err) = advance(&store, started).await {
+                sink.deliver(Delivery::event(WorkerEvent::error(&err)));
+            }
+        }
+    });
+}
+
+/// Makes the next jobs that workers which died after a start did not make.
+pub async fn repair<S: Store>(store: &S) -> Result<()> {
+    let stuck = store
+        .stuck_schedulers(now_ms().saturating_sub(STUCK_AFTER_MS))
+        .await?;
+    for record in &stuck {
+        if let Some(started) = StartedJob::of_scheduler(record) {
+            advance(store, &started).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates or updates a scheduler (see `Store::upsert_scheduler`): its job that has
+/// not started, read back; `None` when the schedule has ended already (past its
+/// `endDate`) or its limit is reached, as BullMQ's `undefined`.
+pub async fn upsert<S: Store>(store: &S, scheduler: &NewScheduler) -> Result<Option<JobRecord>> {
+    let now = now_ms();
+    let Some(first_due) = scheduler.schedule.first_due(now) else {
+        return Ok(None);
+    };
+    match store.upsert_scheduler(scheduler, first_due, now).await? {
+        Some((id, _)) => store.get_job(&id).await,
+        None => Ok(None),
+    }
+}
