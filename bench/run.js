@@ -8,6 +8,7 @@
 //   BENCH_LIBS=ferroq    run only these libraries (comma-separated: bullmq,ferroq)
 //   BENCH_STALL_MS=30000 a run that makes no progress for this long is INVALID
 //   BENCH_REPEAT=3       runs of each scenario per library (taking turns); cells are medians
+//   BENCH_ONLY=scheduled run only these scenarios (comma-separated ids; the report is partial)
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -30,6 +31,7 @@ function readConfig(env = process.env) {
     scale,
     stallMs: Number(env.BENCH_STALL_MS) || 30_000,
     repeat: Math.max(1, Math.round(Number(env.BENCH_REPEAT) || 3)),
+    only: env.BENCH_ONLY ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : null,
     libs: (env.BENCH_LIBS || 'bullmq,ferroq').split(',').map((s) => s.trim()).filter(Boolean),
     n: {
       addSequential: scaled(5_000),
@@ -41,6 +43,8 @@ function readConfig(env = process.env) {
       latencyRate: 500,
       // 10 queues × 500 jobs/s allowed: about 2 s of limited work at scale 1.
       limited: scaled(10_000),
+      // 300 jobs at the 100/s a scheduler with every: 10 ms makes: about 3 s.
+      scheduled: scaled(300),
     },
   };
 }
@@ -53,6 +57,7 @@ function describeCounts(n) {
     `process ${n.process} per concurrency`,
     `latency ${n.latency} at ${n.latencyRate}/s`,
     `rate-limited ${n.limited} over 10 queues`,
+    `scheduled ${n.scheduled} at every 10 ms`,
   ].join(', ');
 }
 
@@ -137,7 +142,8 @@ function combineRuns(spec, runs) {
 }
 
 async function runAll(bench, libs) {
-  const scenarios = allScenarios(bench.config.n);
+  const { only } = bench.config;
+  const scenarios = allScenarios(bench.config.n).filter((spec) => !only || only.includes(spec.id));
   const results = [];
   for (const [index, spec] of scenarios.entries()) {
     const runs = Object.fromEntries(libs.map((lib) => [lib.name, []]));

@@ -447,6 +447,39 @@ function rateLimited(n, queues = 10, limiter = { max: 50, duration: 100 }) {
   };
 }
 
+/**
+ * One job scheduler with `every` ms feeding a worker (concurrency 1): how close each
+ * library comes to the schedule's rate, and what Redis spends per job made and run.
+ * Timed from the upsert to the `n`-th completion.
+ */
+function scheduled(n, every = 10) {
+  return {
+    id: 'scheduled',
+    title: `one job scheduler, every ${every} ms`,
+    n,
+    rows: [
+      { key: 'rate', group: 'throughput', label: `one job scheduler with every: ${every} ms feeding a worker (${(1000 / every).toLocaleString('en-US')} jobs/s scheduled)`, unit: 'jobs/s' },
+      { key: 'commands', group: 'commands', label: `Redis commands per job: one job scheduler, every ${every} ms`, unit: 'cmds/job' },
+    ],
+    async run(ctx) {
+      ctx.phase('timed');
+      const worker = ctx.worker(async () => 1, { concurrency: 1 });
+      await worker.waitUntilReady();
+      const t0 = now();
+      const { calls } = await ctx.countCommands(async () => {
+        const done = ctx.completions(worker, ctx.n, (job) => job.repeatJobKey === 'tick');
+        await ctx.queue.upsertJobScheduler('tick', { every }, { name: 'bench', data: {} });
+        await done;
+      });
+      const ms = now() - t0;
+      await ctx.queue.removeJobScheduler('tick');
+      const made = await ctx.count('completed');
+      if (made < ctx.n) throw new InvalidRun(`expected ${ctx.n} completed jobs, getJobCounts says ${made}`);
+      return { rate: rate(ctx.n, ms), commands: calls / ctx.n };
+    },
+  };
+}
+
 /** Every scenario, in the order they run, for the job counts `n`. */
 function allScenarios(n) {
   return [
@@ -459,6 +492,7 @@ function allScenarios(n) {
     latency(n.latency, n.latencyRate),
     latencyThroughEvents(n.latency, n.latencyRate),
     rateLimited(n.limited),
+    scheduled(n.scheduled),
   ];
 }
 

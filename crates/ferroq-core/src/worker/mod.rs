@@ -316,6 +316,9 @@ impl<S: Store, K: JobSink> WorkerLoop<S, K> {
                 break;
             }
             let pass_on = fetch > 0 && self.wakeups.take_woken();
+            if fetch > 0 {
+                self.wakeups.fetch_sent();
+            }
             self.dispatcher.call(fetch, pass_on, &self.options);
         }
         if self.dispatcher.is_quiet() && self.free_slots() > 0 {

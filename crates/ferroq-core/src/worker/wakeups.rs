@@ -29,6 +29,9 @@ pub(super) struct Wakeups {
     woken: bool,
     /// `drained` was emitted and no job was taken since.
     drained: bool,
+    /// A signal came after the latest fetch was sent: that fetch may have run in the
+    /// store before what the signal announces, so its empty answer proves nothing.
+    signal_unseen: bool,
 }
 
 impl Wakeups {
@@ -39,6 +42,7 @@ impl Wakeups {
             want_jobs: true,
             woken: true,
             drained: false,
+            signal_unseen: false,
         }
     }
 
@@ -48,6 +52,7 @@ impl Wakeups {
             result = join_opt(&mut self.blocking) => {
                 self.want_jobs = true;
                 self.woken = true;
+                self.signal_unseen = true;
                 Wakeup::Signalled(result.unwrap_or(Ok(())))
             }
             _ = sleep_opt(self.next_delayed) => {
@@ -81,6 +86,11 @@ impl Wakeups {
         }
     }
 
+    /// A fetch is on its way to the store: signals from now on are news to it.
+    pub fn fetch_sent(&mut self) {
+        self.signal_unseen = false;
+    }
+
     /// Whether the next fetch passes a producer's signal on (and forgets it).
     pub fn take_woken(&mut self) -> bool {
         std::mem::take(&mut self.woken)
@@ -100,6 +110,12 @@ impl Wakeups {
     pub fn after_fetch(&mut self, asked: u32, got: u32, held: bool) -> bool {
         if got > 0 {
             self.drained = false;
+        }
+        if got < asked && self.signal_unseen {
+            // A job may have come after this fetch ran (the signal was taken by a wait
+            // still under way): look again rather than block on a signal already spent.
+            self.want_jobs = true;
+            return false;
         }
         if held {
             self.want_jobs = false;
