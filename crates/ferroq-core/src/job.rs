@@ -61,8 +61,8 @@ impl JobState {
             "prioritized" => JobState::Prioritized,
             "paused" => JobState::Paused,
             "waiting-children" => JobState::WaitingChildren,
-            // A BullMQ getter name for job schedulers' entries, which do not exist yet:
-            // nothing is ever in it.
+            // A BullMQ getter name for job schedulers' entries: schedulers are not jobs
+            // here (getJobSchedulers lists them), so no job is ever in it.
             "repeat" => JobState::Unknown,
             other => {
                 return Err(Error::invalid(
