@@ -233,11 +233,21 @@ test('repeatable jobs (`add` with `repeat`) are schedulers keyed as BullMQ’s',
   await assert.rejects(queue.addBulk([{ name: 'x', data: {}, opts: { repeat: { every: 10 } } }]), UnsupportedError);
 });
 
-test('a scheduler’s waiting job cannot be removed alone; obliterate removes schedulers', async () => {
+test('a scheduler’s waiting job is not removed alone (remove, drain, clean); obliterate removes schedulers', async () => {
   const name = fresh();
   const queue = track(new Queue(name, { connection: redis.url }));
   const job = await queue.upsertJobScheduler('keep', { pattern: '0 0 1 1 *' });
+  const now = await queue.upsertJobScheduler('now', { every: 60000 });
+  const other = await queue.add('plain', {}, { delay: 60000 });
+  const waiting = await queue.add('plain', {});
   await assert.rejects(job.remove(), (err) => err.code === 'ERR_JOB_STATE');
+  await queue.drain(true);
+  assert.equal(await queue.getJob(other.id), undefined);
+  assert.equal(await queue.getJob(waiting.id), undefined);
+  assert.equal(await queue.getJobState(job.id), 'delayed', 'drain left the scheduler’s delayed job');
+  assert.equal(await queue.getJobState(now.id), 'waiting', 'and its waiting one');
+  assert.deepEqual(await queue.clean(0, 100, 'delayed'), []);
+  assert.deepEqual(await queue.clean(0, 100, 'wait'), []);
   assert.ok(await queue.getJob(job.id));
   await queue.obliterate();
   assert.equal(await queue.getJobSchedulersCount(), 0);

@@ -2,7 +2,8 @@
   grace period (finished jobs by when they finished, the others by when they were
   added), at most STEP a call, looking at most WINDOW jobs of a line a call, so that
   a clean of a million jobs never holds Redis long. The caller calls again from the
-  returned cursor until it is -1. Active jobs a worker holds are never removed.
+  returned cursor until it is -1. Active jobs a worker holds are never removed, nor
+  the jobs job schedulers wait on.
 
   KEYS    the queue's standard keys (lib.lua)
   ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] events cap
@@ -46,7 +47,13 @@ else
     if #ids >= room then break end
     looked = i
     local timestamp = tonumber(rcall('HGET', Q.jobPrefix .. id, 'timestamp')) or 0
-    if timestamp <= before and (state ~= 'active' or rcall('HEXISTS', Q.locks, id) == 0) then
+    local removable
+    if state == 'active' then
+      removable = rcall('HEXISTS', Q.locks, id) == 0
+    else
+      removable = not scheduler_waits_on(id)
+    end
+    if timestamp <= before and removable then
       ids[#ids + 1] = id
       -- Positions hold until the marks go, all at once below.
       if isList then rcall('LSET', Q.wait, cursor + i - 1, REMOVED) end

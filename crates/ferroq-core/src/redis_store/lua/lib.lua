@@ -301,6 +301,24 @@ local function not_started(state)
   return state == 'delayed' or state == 'waiting' or state == 'prioritized'
 end
 
+-- Whether job `id` is the one a scheduler waits on: removing it alone would stop
+-- the scheduler, so remove, clean and drain leave it.
+local function scheduler_waits_on(id)
+  local fields = rcall('HMGET', Q.jobPrefix .. id, 'rjk', 'state')
+  return fields[1] ~= false and not_started(fields[2])
+    and rcall('HGET', scheduler_key(fields[1]), 'job') == id
+end
+
+-- The jobs schedulers wait on, as a set (for scripts that look at many jobs).
+local function scheduler_jobs()
+  local jobs = {}
+  for _, sid in ipairs(rcall('ZRANGE', Q.schedulers, 0, -1)) do
+    local job = rcall('HGET', scheduler_key(sid), 'job')
+    if job then jobs[job] = true end
+  end
+  return jobs
+end
+
 local function end_scheduler(sid)
   rcall('DEL', scheduler_key(sid))
   rcall('ZREM', Q.schedulers, sid)

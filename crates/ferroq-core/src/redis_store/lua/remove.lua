@@ -9,9 +9,6 @@
 ]]
 local id = ARGV[4]
 if rcall('HEXISTS', Q.locks, id) == 1 then return -1 end
-local fields = rcall('HMGET', Q.jobPrefix .. id, 'rjk', 'state')
-if fields[1] and not_started(fields[2]) and rcall('HGET', scheduler_key(fields[1]), 'job') == id then
-  return -2
-end
+if scheduler_waits_on(id) then return -2 end
 if remove_job(id) then return 1 end
 return 0
