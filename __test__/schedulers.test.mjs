@@ -254,20 +254,31 @@ test('a scheduler’s waiting job is not removed alone (remove, drain, clean); o
   assert.equal(await queue.getJobScheduler('keep'), undefined);
 });
 
-test('the stalled check makes the next job a crashed worker did not', async () => {
+test('the stalled check (or an upsert) makes the next job a crashed worker did not', async () => {
   const name = fresh();
   const queue = track(new Queue(name, { connection: redis.url }));
-  const job = await queue.upsertJobScheduler('c', { every: 60000 });
   const base = `ferroq:{${name}}:`;
-  // What a worker that died right after taking the job leaves: the job taken (here
+  // What a worker that died right after taking a job leaves: the job taken (here
   // finished, so no stalled recovery takes it again) and its start mark.
-  await redis.simple(`LREM ${base}wait 1 ${job.id}`);
-  await redis.simple(`HSET ${base}job:${job.id} state completed`);
-  await redis.simple(`ZADD ${base}completed ${Date.now()} ${job.id}`);
-  await redis.simple(`ZADD ${base}scheduled-starts ${Date.now() - 10000} c`);
-  assert.equal(await pending(queue), 0);
+  const crash = async (sid, id) => {
+    await redis.simple(`LREM ${base}wait 1 ${id}`);
+    await redis.simple(`HSET ${base}job:${id} state completed`);
+    await redis.simple(`ZADD ${base}completed ${Date.now()} ${id}`);
+    await redis.simple(`ZADD ${base}scheduled-starts ${Date.now() - 10000} ${sid}`);
+  };
+  // The same upsert again (an app restarting) makes the job that start would have
+  // made, one interval on, not one at once.
+  const first = await queue.upsertJobScheduler('u', { every: 60000 });
+  await crash('u', first.id);
+  const again = await queue.upsertJobScheduler('u', { every: 60000 });
+  assert.equal(again.id, `repeat:u:${dueOf(first.id) + 60000}`);
+  assert.equal(await pending(queue), 1);
+
+  const job = await queue.upsertJobScheduler('c', { every: 60000 });
+  await crash('c', job.id);
+  assert.equal(await pending(queue), 1);
   track(new Worker(name, async () => {}, { connection: redis.url, stalledInterval: 200 }));
-  await waitFor(async () => (await pending(queue)) === 1, { what: 'the next job' });
+  await waitFor(async () => (await pending(queue)) === 2, { what: 'the next job' });
   const scheduler = await queue.getJobScheduler('c');
   assert.equal(scheduler.next, dueOf(job.id) + 60000);
   assert.ok(await queue.getJob(`repeat:c:${dueOf(job.id) + 60000}`));

@@ -266,7 +266,19 @@ pub async fn upsert<S: Store>(store: &S, scheduler: &NewScheduler) -> Result<Opt
     let Some(first_due) = scheduler.schedule.first_due(now) else {
         return Ok(None);
     };
-    match store.upsert_scheduler(scheduler, first_due, now).await? {
+    // The same schedule again while its latest job runs: the next job is due when that
+    // job's successor would be, not at once (an app that upserts on every start must
+    // not add a run each time).
+    let following = match store.scheduler(&scheduler.id).await? {
+        Some(old) if old.repeat == scheduler.schedule_json => old
+            .next
+            .and_then(|prev| scheduler.schedule.next_due(prev, now)),
+        _ => None,
+    };
+    match store
+        .upsert_scheduler(scheduler, first_due, following, now)
+        .await?
+    {
         Some((id, _)) => store.get_job(&id).await,
         None => Ok(None),
     }

@@ -334,14 +334,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn workers(&self) -> impl Future<Output = Result<Vec<Vec<(String, String)>>>> + Send;
 
     /// Creates or updates a job scheduler, keeping exactly one job of it that has not
-    /// started: the same schedule keeps that job's due time, a new or changed one
-    /// makes it due at `first_due` (ms, computed at `now`, which the job stores as its
-    /// creation time). Gives that job's id and state, or `None` when the scheduler's
-    /// limit is reached (it ended).
+    /// started. With the same schedule, that job keeps its due time, or, when the
+    /// latest job has started already, the next one is due at `following` (ms); a new
+    /// or changed schedule makes it due at `first_due`. `now` is the job's creation
+    /// time. Gives that job's id and state, or `None` when the scheduler's limit is
+    /// reached (it ended).
     fn upsert_scheduler(
         &self,
         scheduler: &NewScheduler,
         first_due: u64,
+        following: Option<u64>,
         now: u64,
     ) -> impl Future<Output = Result<Option<(String, JobState)>>> + Send;
     /// Scheduler `id`'s job `from` started: makes its next job, due at `due` (ms), or

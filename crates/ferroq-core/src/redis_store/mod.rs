@@ -1096,6 +1096,7 @@ impl Store for RedisStore {
         &self,
         scheduler: &NewScheduler,
         first_due: u64,
+        following: Option<u64>,
         now: u64,
     ) -> Result<Option<(String, JobState)>> {
         let template = &scheduler.template;
@@ -1116,7 +1117,8 @@ impl Store for RedisStore {
                     .schedule
                     .limit
                     .map_or(String::new(), |l| l.to_string()),
-            );
+            )
+            .arg(following.map_or(String::new(), |d| d.to_string()));
         let made: Vec<String> = self.run(Call::Write, &inv).await?;
         match made.as_slice() {
             [] => Ok(None),

@@ -245,6 +245,7 @@ impl Store for MemoryStore {
         &self,
         _: &crate::scheduler::NewScheduler,
         _: u64,
+        _: Option<u64>,
         _: u64,
     ) -> Result<Option<(String, JobState)>> {
         Ok(None)

@@ -9,6 +9,8 @@
   ARGV[8] name   ARGV[9] data (JSON)   ARGV[10] template options as given (JSON)
   ARGV[11] options its jobs store (JSON)   ARGV[12] priority   ARGV[13] lifo ('1' | '0')
   ARGV[14] removeOnFail rule ("count age", or '')   ARGV[15] limit ('' for none)
+  ARGV[16] with the same schedule: when the job after its latest one is due, should
+           that one have started ('' when unknown)
   Returns {job id, state}, or {} when the scheduler's limit is reached (it ends).
 ]]
 local sid, schedule, due, now = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
@@ -16,7 +18,11 @@ local key = scheduler_key(sid)
 local old = rcall('HMGET', key, 'repeat', 'job', 'next')
 if old[2] then
   local state = rcall('HGET', Q.jobPrefix .. old[2], 'state')
-  if not_started(state) then
+  if old[1] == schedule and ARGV[16] ~= '' and not not_started(state) then
+    -- Its latest job started: the next is the one its start would have made (the
+    -- worker's own step for that start then finds it made and changes nothing).
+    due = ARGV[16]
+  elseif not_started(state) then
     if old[1] == schedule and old[3] then due = old[3] end
     -- Replaced, not made anew: it does not count against the limit.
     remove_job(old[2])
