@@ -238,8 +238,11 @@ pub fn advance_taken<S: Store, K: JobSink>(store: &S, sink: &Arc<K>, jobs: &[Act
     let (store, sink) = (store.clone(), sink.clone());
     tokio::spawn(async move {
         for started in &started {
-            if let Err(err) = advance(&store, started).await {
-                sink.deliver(Delivery::event(WorkerEvent::error(&err)));
+            match advance(&store, started).await {
+                // Closed (by force) meanwhile: the stalled check of another worker, or
+                // of this one when it runs again, makes the job.
+                Ok(()) | Err(Error::Closed(_)) => {}
+                Err(err) => sink.deliver(Delivery::event(WorkerEvent::error(&err))),
             }
         }
     });
