@@ -73,3 +73,54 @@ test('SIGKILLed workers and a Redis restart lose no job and spend no attempt wro
     await server.stop();
   }
 });
+
+test('a job scheduler goes on across SIGKILLed workers and a Redis restart: one job per due time, none lost', async () => {
+  const server = await RedisServer.start({ persistent: true });
+  const name = `chaos-scheduler-${process.pid}`;
+  const queue = new Queue(name, { connection: server.url });
+  const startWorker = (concurrency) => {
+    const child = spawn(process.execPath, [workerScript, name, server.url, String(concurrency)], { stdio: 'ignore' });
+    children.push(child);
+    return child;
+  };
+  const completed = async () => {
+    try {
+      return (await queue.getJobCounts('completed')).completed;
+    } catch {
+      return -1; // Redis is down just now
+    }
+  };
+  try {
+    await queue.upsertJobScheduler('beat', { every: 100 }, { name: 'beat', data: { n: 7 } });
+    const [first] = [startWorker(2), startWorker(2)];
+    await waitFor(async () => (await completed()) >= 10, { timeoutMs: 30000, what: '10 runs' });
+    first.kill('SIGKILL');
+    startWorker(2);
+    await waitFor(async () => (await completed()) >= 20, { timeoutMs: 30000, what: '20 runs' });
+    await server.kill();
+    await new Promise((r) => setTimeout(r, 700)); // the outage
+    await server.restart();
+    const afterOutage = await completed();
+    await waitFor(async () => (await completed()) >= afterOutage + 10, { timeoutMs: 30000, what: '10 runs after the outage' });
+    const { iterationCount } = await queue.getJobScheduler('beat');
+    assert.equal(await queue.removeJobScheduler('beat'), true);
+    // A job killed mid-run comes back as stalled and completes; nothing is left over.
+    await waitFor(async () => {
+      const { waiting, active, delayed } = await queue.getJobCounts('waiting', 'active', 'delayed');
+      return waiting + active + delayed === 0;
+    }, { timeoutMs: 30000, what: 'every job made to finish' });
+    const jobs = await queue.getJobs(['completed'], 0, -1);
+    assert.equal((await queue.getJobCounts('failed')).failed, 0);
+    assert.ok(jobs.length >= iterationCount - 1, `every job made ran (${jobs.length} of ${iterationCount})`);
+    assert.ok(jobs.every((j) => j.repeatJobKey === 'beat' && j.returnvalue === 7));
+    const dues = jobs.map((j) => Number(j.id.split(':').pop())).sort((a, b) => a - b);
+    for (let i = 1; i < dues.length; i++) {
+      const gap = dues[i] - dues[i - 1];
+      assert.ok(gap >= 100 && gap % 100 === 0, `one job per due time, in phase (gap ${gap} ms)`);
+    }
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await queue.close();
+    await server.stop();
+  }
+});
