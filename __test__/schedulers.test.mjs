@@ -283,3 +283,29 @@ test('the stalled check (or an upsert) makes the next job a crashed worker did n
   assert.equal(scheduler.next, dueOf(job.id) + 60000);
   assert.ok(await queue.getJob(`repeat:c:${dueOf(job.id) + 60000}`));
 });
+
+test('an `every` change goes on from the waiting job; a due time that ran is not made again', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const first = await queue.upsertJobScheduler('e', { every: 60000 });
+  assert.deepEqual(await queue.getJobScheduler('e'), {
+    key: 'e', name: 'e', next: dueOf(first.id), iterationCount: 1, every: 60000, offset: 0,
+  });
+  const changed = await queue.upsertJobScheduler('e', { every: 120000 });
+  assert.equal(changed.id, first.id, 'no extra run at once: the waiting job keeps its due time');
+  assert.equal((await queue.getJobScheduler('e')).every, 120000);
+  const manual = track(new Worker(name, null, { connection: redis.url }));
+  const taken = await manual.getNextJob('token-1');
+  assert.equal(taken.id, first.id);
+  assert.ok(await queue.getJob(`repeat:e:${dueOf(first.id) + 120000}`), 'the next one, on the new interval');
+
+  const cron = await queue.upsertJobScheduler('c', { pattern: '0 0 1 1 *' }, { data: { v: 1 } });
+  await cron.promote();
+  const running = await manual.getNextJob('token-2');
+  assert.equal(running.id, cron.id);
+  assert.equal(await queue.removeJobScheduler('c'), true);
+  // Made again, its first due time is the one whose job runs now: refused, unchanged.
+  await assert.rejects(queue.upsertJobScheduler('c', { pattern: '0 0 1 1 *' }), (err) => err.code === 'ERR_JOB_STATE');
+  assert.equal(await queue.getJobScheduler('c'), undefined);
+  assert.deepEqual(await queue.getJobScheduler('e').then((s) => s.template), undefined);
+});

@@ -17,7 +17,7 @@ use crate::events::{Delivery, JobSink, WorkerEvent};
 use crate::job::{ActiveJob, JobRecord, NewJob};
 use crate::options::QueueOptions;
 use crate::queue::prepare_job;
-use crate::schedule::Schedule;
+use crate::schedule::{Repeat, Schedule};
 use crate::store::Store;
 use crate::time::now_ms;
 
@@ -131,7 +131,8 @@ pub struct SchedulerRecord {
 
 impl SchedulerRecord {
     /// BullMQ's `JobSchedulerJson`: `key` (the id), `name`, `next`, `iterationCount`,
-    /// the schedule's fields and `template: {data, opts}`.
+    /// the schedule's fields (`offset` always, as BullMQ's) and `template: {data, opts}`
+    /// with what the template holds (none when it holds nothing).
     pub fn to_json(&self) -> Value {
         let mut out = Map::new();
         out.insert("key".into(), self.id.clone().into());
@@ -140,6 +141,7 @@ impl SchedulerRecord {
             out.insert("next".into(), next.into());
         }
         out.insert("iterationCount".into(), self.iteration_count.into());
+        out.insert("offset".into(), 0.into());
         if let Ok(Value::Object(repeat)) = serde_json::from_str::<Value>(&self.repeat) {
             for (key, value) in repeat {
                 if key != "immediately" {
@@ -147,11 +149,19 @@ impl SchedulerRecord {
                 }
             }
         }
-        let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
         let mut template = Map::new();
-        template.insert("data".into(), parse(&self.data));
-        template.insert("opts".into(), parse(&self.opts));
-        out.insert("template".into(), Value::Object(template));
+        for (key, text) in [("data", &self.data), ("opts", &self.opts)] {
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) if map.is_empty() => {}
+                Ok(value) => {
+                    template.insert(key.into(), value);
+                }
+                Err(_) => {}
+            }
+        }
+        if !template.is_empty() {
+            out.insert("template".into(), Value::Object(template));
+        }
         Value::Object(out)
     }
 
@@ -195,11 +205,19 @@ impl StartedJob {
     pub fn of(record: &JobRecord) -> Option<Self> {
         let scheduler_id = record.repeat_job_key.clone()?;
         let opts: Value = serde_json::from_str(record.opts.get()).ok()?;
+        // A scheduler's job ids end in their due time (`repeat:<id>:<due>`); its delay
+        // does not tell it once the job was made late.
+        let due = record
+            .id
+            .rsplit(':')
+            .next()
+            .and_then(|due| due.parse().ok())
+            .unwrap_or(record.timestamp + record.delay);
         Some(Self {
             scheduler_id,
             job_id: record.id.clone(),
             repeat: opts.get("repeat")?.to_string(),
-            due: record.timestamp + record.delay,
+            due,
         })
     }
 
@@ -261,6 +279,22 @@ pub async fn repair<S: Store>(store: &S) -> Result<()> {
     Ok(())
 }
 
+/// When an upserted scheduler's job that has not started is due.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpsertTiming {
+    /// For a new scheduler, or a changed pattern.
+    pub first_due: u64,
+    /// An existing scheduler that goes on (the same schedule, or an `every` one, as
+    /// BullMQ's) keeps its waiting job's due time...
+    pub keeps_due: bool,
+    /// ...or, when its latest job started already, its next job is the one that
+    /// start would have made, due then: an app that upserts on every start adds no
+    /// run.
+    pub following: Option<u64>,
+    /// The job's creation time.
+    pub now: u64,
+}
+
 /// Creates or updates a scheduler (see `Store::upsert_scheduler`): its job that has
 /// not started, read back; `None` when the schedule has ended already (past its
 /// `endDate`) or its limit is reached, as BullMQ's `undefined`.
@@ -269,19 +303,22 @@ pub async fn upsert<S: Store>(store: &S, scheduler: &NewScheduler) -> Result<Opt
     let Some(first_due) = scheduler.schedule.first_due(now) else {
         return Ok(None);
     };
-    // The same schedule again while its latest job runs: the next job is due when that
-    // job's successor would be, not at once (an app that upserts on every start must
-    // not add a run each time).
-    let following = match store.scheduler(&scheduler.id).await? {
-        Some(old) if old.repeat == scheduler.schedule_json => old
-            .next
-            .and_then(|prev| scheduler.schedule.next_due(prev, now)),
-        _ => None,
+    let old = store.scheduler(&scheduler.id).await?;
+    let keeps_due = old.as_ref().is_some_and(|old| {
+        old.repeat == scheduler.schedule_json
+            || matches!(scheduler.schedule.repeat, Repeat::Every(_))
+    });
+    let following = old
+        .and_then(|old| old.next)
+        .filter(|_| keeps_due)
+        .and_then(|prev| scheduler.schedule.next_due(prev, now));
+    let timing = UpsertTiming {
+        first_due,
+        keeps_due,
+        following,
+        now,
     };
-    match store
-        .upsert_scheduler(scheduler, first_due, following, now)
-        .await?
-    {
+    match store.upsert_scheduler(scheduler, &timing).await? {
         Some((id, _)) => store.get_job(&id).await,
         None => Ok(None),
     }

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::options::operations::Resets;
 use crate::options::{KeepJobs, RateLimit};
-use crate::scheduler::{NewScheduler, SchedulerRecord};
+use crate::scheduler::{NewScheduler, SchedulerRecord, UpsertTiming};
 
 /// How an attempt's end is stored: the transition the worker decided from the
 /// processor's [`Outcome`](crate::worker::Outcome) (see `worker::finish`).
@@ -334,17 +334,13 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn workers(&self) -> impl Future<Output = Result<Vec<Vec<(String, String)>>>> + Send;
 
     /// Creates or updates a job scheduler, keeping exactly one job of it that has not
-    /// started. With the same schedule, that job keeps its due time, or, when the
-    /// latest job has started already, the next one is due at `following` (ms); a new
-    /// or changed schedule makes it due at `first_due`. `now` is the job's creation
-    /// time. Gives that job's id and state, or `None` when the scheduler's limit is
-    /// reached (it ended).
+    /// started, due as `timing` says. Gives that job's id and state, or `None` when the
+    /// scheduler's limit is reached (it ended); fails with `JobState`, changing nothing,
+    /// when a job for that due time exists already (it ran or runs).
     fn upsert_scheduler(
         &self,
         scheduler: &NewScheduler,
-        first_due: u64,
-        following: Option<u64>,
-        now: u64,
+        timing: &UpsertTiming,
     ) -> impl Future<Output = Result<Option<(String, JobState)>>> + Send;
     /// Scheduler `id`'s job `from` started: makes its next job, due at `due` (ms), or
     /// ends the scheduler when `due` is `None`. Once per start: a second call for the

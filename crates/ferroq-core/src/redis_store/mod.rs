@@ -17,7 +17,7 @@ use crate::job::{ActiveJob, Added, JobRecord, JobState, NewJob};
 use crate::keys::QueueKeys;
 use crate::options::operations::Resets;
 use crate::options::{KeepJobs, QueueOptions, RateLimit};
-use crate::scheduler::{NewScheduler, SchedulerRecord};
+use crate::scheduler::{NewScheduler, SchedulerRecord, UpsertTiming};
 use crate::store::{
     CancelRequest, Cancelled, CycleRequest, CycleResult, EventEntry, FinishKind, Lock, Metrics,
     Renewal, StalledReport, Store, Stored,
@@ -1095,16 +1095,14 @@ impl Store for RedisStore {
     async fn upsert_scheduler(
         &self,
         scheduler: &NewScheduler,
-        first_due: u64,
-        following: Option<u64>,
-        now: u64,
+        timing: &UpsertTiming,
     ) -> Result<Option<(String, JobState)>> {
         let template = &scheduler.template;
         let mut inv = self.invoke(&SCRIPTS.upsert_scheduler);
         inv.arg(&scheduler.id)
             .arg(&scheduler.schedule_json)
-            .arg(first_due)
-            .arg(now)
+            .arg(timing.first_due)
+            .arg(timing.now)
             .arg(&template.name)
             .arg(&template.data)
             .arg(&scheduler.template_opts_json)
@@ -1118,10 +1116,16 @@ impl Store for RedisStore {
                     .limit
                     .map_or(String::new(), |l| l.to_string()),
             )
-            .arg(following.map_or(String::new(), |d| d.to_string()));
+            .arg(timing.following.map_or(String::new(), |d| d.to_string()))
+            .arg(if timing.keeps_due { "1" } else { "0" });
         let made: Vec<String> = self.run(Call::Write, &inv).await?;
         match made.as_slice() {
             [] => Ok(None),
+            [none, due] if none.is_empty() => Err(Error::JobState {
+                id: format!("repeat:{}:{due}", scheduler.id),
+                needs: "new".into(),
+                action: "made again for the same due time (it ran or runs already); the scheduler was not changed".into(),
+            }),
             [id, state] => Ok(Some((id.clone(), JobState::parse(state)?))),
             other => Err(Error::Corrupt(format!(
                 "upsert_scheduler.lua gave {other:?}"

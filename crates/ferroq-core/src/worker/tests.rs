@@ -244,9 +244,7 @@ impl Store for MemoryStore {
     async fn upsert_scheduler(
         &self,
         _: &crate::scheduler::NewScheduler,
-        _: u64,
-        _: Option<u64>,
-        _: u64,
+        _: &crate::scheduler::UpsertTiming,
     ) -> Result<Option<(String, JobState)>> {
         Ok(None)
     }

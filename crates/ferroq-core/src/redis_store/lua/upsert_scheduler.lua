@@ -1,6 +1,6 @@
 --[[ upsert_scheduler.lua — creates or updates a job scheduler and makes sure it has
   exactly one job that has not started. Calling it again with the same schedule keeps
-  that job's due time (its template may change); a changed schedule replaces the job.
+  that job's due time (its template may change); a changed pattern replaces the job.
 
   KEYS    the queue's standard keys (lib.lua)
   ARGV[1] job key prefix   ARGV[2] logs key prefix   ARGV[3] events cap
@@ -9,32 +9,42 @@
   ARGV[8] name   ARGV[9] data (JSON)   ARGV[10] template options as given (JSON)
   ARGV[11] options its jobs store (JSON)   ARGV[12] priority   ARGV[13] lifo ('1' | '0')
   ARGV[14] removeOnFail rule ("count age", or '')   ARGV[15] limit ('' for none)
-  ARGV[16] with the same schedule: when the job after its latest one is due, should
-           that one have started ('' when unknown)
-  Returns {job id, state}, or {} when the scheduler's limit is reached (it ends).
+  ARGV[16] when the job after the latest one is due, should that one have started
+           ('' to start anew at ARGV[6])
+  ARGV[17] '1': a waiting job keeps its due time (the same schedule, or an `every`
+           one, which goes on from there, as BullMQ's)
+  Returns {job id, state}; {} when the scheduler's limit is reached (it ends);
+  {'', due} when a job for that due time exists already (it ran, or runs: nothing is
+  written, so that no due time runs twice).
 ]]
 local sid, schedule, due, now = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local key = scheduler_key(sid)
 local old = rcall('HMGET', key, 'repeat', 'job', 'next')
+local replaced = nil
 if old[2] then
   local state = rcall('HGET', Q.jobPrefix .. old[2], 'state')
-  if old[1] == schedule and ARGV[16] ~= '' and not not_started(state) then
+  if not_started(state) then
+    replaced = old[2]
+    if ARGV[17] == '1' and old[3] then due = old[3] end
+  elseif ARGV[16] ~= '' then
     -- Its latest job started: the next is the one its start would have made (the
     -- worker's own step for that start then finds it made and changes nothing).
     due = ARGV[16]
-  elseif not_started(state) then
-    if old[1] == schedule and old[3] then due = old[3] end
-    -- Replaced, not made anew: it does not count against the limit.
-    remove_job(old[2])
-    rcall('HINCRBY', key, 'ic', -1)
   end
+end
+local id = 'repeat:' .. sid .. ':' .. due
+if id ~= replaced and rcall('EXISTS', Q.jobPrefix .. id) == 1 then return {'', due} end
+if replaced then
+  -- Replaced, not made anew: it does not count against the limit.
+  remove_job(replaced)
+  rcall('HINCRBY', key, 'ic', -1)
 end
 rcall('HSET', key, 'repeat', schedule, 'name', ARGV[8], 'data', ARGV[9], 'opts', ARGV[10],
   'jobOpts', ARGV[11], 'priority', ARGV[12], 'lifo', ARGV[13])
 if ARGV[14] ~= '' then rcall('HSET', key, 'rof', ARGV[14]) else rcall('HDEL', key, 'rof') end
 if ARGV[15] ~= '' then rcall('HSET', key, 'limit', ARGV[15]) else rcall('HDEL', key, 'limit') end
 local line = new_line()
-local id, state = schedule_next(line, sid, due, now)
+local made, state = schedule_next(line, sid, due, now)
 flush_line(line, true)
-if not id then return {} end
-return {id, state}
+if not made then return {} end
+return {made, state}
