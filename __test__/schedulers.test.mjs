@@ -18,7 +18,7 @@ const dueOf = (jobId) => Number(jobId.slice(jobId.lastIndexOf(':') + 1));
 /** A worker that records each job's id, due time and start time. */
 function recordingWorker(name, runs, opts = {}) {
   return track(new Worker(name, async (job) => {
-    runs.push({ id: job.id, due: dueOf(job.id), started: Date.now(), key: job.repeatJobKey });
+    runs.push({ id: job.id, due: dueOf(job.id), started: Date.now(), key: job.repeatJobKey, count: job.opts.repeat.count });
   }, { connection: redis.url, ...opts }));
 }
 
@@ -57,6 +57,8 @@ test('an `every` scheduler feeds a worker one job per interval, in phase, never 
     const gap = dues[i] - dues[i - 1];
     assert.ok(gap >= 100 && gap % 100 === 0, `gap ${gap} ms between runs ${i - 1} and ${i}`);
   }
+  assert.deepEqual(runs.map((r) => r.count), runs.map((_, i) => i + 1), 'opts.repeat.count numbers the runs');
+  assert.deepEqual((await queue.getJob(runs[0].id)).opts.repeat, { count: 1, every: 100 });
   const onTime = dues.slice(1).filter((d, i) => d - dues[i] === 100).length;
   assert.ok(onTime >= dues.length / 2, `most runs one interval apart (${onTime} of ${dues.length - 1})`);
   assert.equal(await pending(queue), 1, 'exactly one next job waits');
@@ -217,9 +219,14 @@ test('repeatable jobs (`add` with `repeat`) are schedulers keyed as BullMQ’s',
   const listed = await queue.getRepeatableJobs();
   assert.deepEqual(listed.map((r) => r.key).sort(), ['report:daily:::100', 'sync:::Europe/Berlin:0 */6 * * *']);
   const report = listed.find((r) => r.name === 'report');
-  assert.equal(report.id, 'daily');
-  assert.equal(report.every, '100');
-  assert.equal(report.pattern, null);
+  assert.deepEqual(report, {
+    key: 'report:daily:::100', name: 'report', id: 'daily', endDate: null, tz: null, pattern: null, every: '100',
+    next: dueOf(job.id),
+  });
+  assert.deepEqual(listed.find((r) => r.name === 'sync'), {
+    key: 'sync:::Europe/Berlin:0 */6 * * *', name: 'sync', endDate: null, tz: 'Europe/Berlin', pattern: '0 */6 * * *',
+    every: null, next: listed.find((r) => r.name === 'sync').next,
+  });
 
   const runs = [];
   recordingWorker(name, runs);

@@ -38,8 +38,10 @@ pub struct NewScheduler {
     pub template: NewJob,
     /// The options as given, for `getJobScheduler`'s `template.opts`.
     pub template_opts_json: String,
-    /// The options its jobs store: the template's, their schedule and `repeatJobKey`.
-    pub job_opts_json: String,
+    /// The options its jobs store, as JSON text around the job's iteration number:
+    /// the template's, `repeatJobKey`, and `repeat` (the schedule with `count`, as
+    /// BullMQ's). The store puts the number between the two parts.
+    pub job_opts: (String, String),
 }
 
 /// Validates a scheduler. `id` is `None` for the repeatable job of `add(name, data,
@@ -92,12 +94,7 @@ pub fn prepare_scheduler(
     };
     let name = name.unwrap_or_else(|| id.clone());
     let template = prepare_job(limits, name, data, opts_json.clone())?;
-    let mut job_opts = match serde_json::from_str::<Value>(&template.opts_json) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    job_opts.insert("repeat".into(), schedule.to_json());
-    job_opts.insert("repeatJobKey".into(), id.clone().into());
+    let job_opts = job_opts_around_count(&template.opts_json, &id, &schedule);
     Ok(NewScheduler {
         id,
         schedule_json: schedule.to_json().to_string(),
@@ -108,8 +105,25 @@ pub fn prepare_scheduler(
         } else {
             opts_json
         },
-        job_opts_json: Value::Object(job_opts).to_string(),
+        job_opts,
     })
+}
+
+/// The JSON text of a scheduler's jobs' options, split where `repeat.count` goes:
+/// `{<template's options>,"repeatJobKey":…,"repeat":{"count":` and `,<schedule>}}`.
+fn job_opts_around_count(template_opts: &str, id: &str, schedule: &Schedule) -> (String, String) {
+    let mut opts = match serde_json::from_str::<Value>(template_opts) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    opts.remove("repeat");
+    opts.insert("repeatJobKey".into(), id.into());
+    let opts = Value::Object(opts).to_string();
+    let repeat = schedule.to_json().to_string();
+    // Both are non-empty objects: `{…}`.
+    let head = format!("{},\"repeat\":{{\"count\":", &opts[..opts.len() - 1]);
+    let tail = format!(",{}}}", &repeat[1..]);
+    (head, tail)
 }
 
 /// A scheduler as the store holds it.
@@ -166,7 +180,8 @@ impl SchedulerRecord {
     }
 
     /// BullMQ's `RepeatableJob` (what `getRepeatableJobs` lists): `key`, `name`,
-    /// `id` (the jobId of a repeatable job), `endDate`, `tz`, `pattern`, `every`, `next`.
+    /// `endDate`, `tz`, `pattern`, `every`, `next`, and `id` for a repeatable job
+    /// added with a `jobId`.
     pub fn to_repeatable_json(&self) -> Value {
         let repeat = serde_json::from_str::<Value>(&self.repeat).unwrap_or(Value::Null);
         let field = |name: &str| repeat.get(name).cloned().unwrap_or(Value::Null);
@@ -177,16 +192,19 @@ impl SchedulerRecord {
             Some(id) if parts.len() == 5 && !id.is_empty() => Value::from(*id),
             _ => Value::Null,
         };
-        serde_json::json!({
+        let mut out = serde_json::json!({
             "key": self.id,
             "name": self.name,
-            "id": job_id,
             "endDate": field("endDate"),
             "tz": field("tz"),
             "pattern": field("pattern"),
             "every": repeat.get("every").map_or(Value::Null, |e| Value::from(e.to_string())),
             "next": self.next,
-        })
+        });
+        if !job_id.is_null() {
+            out["id"] = job_id;
+        }
+        out
     }
 }
 
@@ -321,5 +339,31 @@ pub async fn upsert<S: Store>(store: &S, scheduler: &NewScheduler) -> Result<Opt
     match store.upsert_scheduler(scheduler, &timing).await? {
         Some((id, _)) => store.get_job(&id).await,
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn job_options_take_the_count_between_their_parts() {
+        let schedule =
+            Schedule::parse(&json!({"pattern": "0 8 * * 1", "tz": "Europe/Berlin"})).unwrap();
+        let (head, tail) = job_opts_around_count(
+            r#"{"attempts":3,"repeat":{"every":1}}"#,
+            "weekly",
+            &schedule,
+        );
+        let opts: Value = serde_json::from_str(&format!("{head}7{tail}")).unwrap();
+        assert_eq!(
+            opts,
+            json!({
+                "attempts": 3,
+                "repeatJobKey": "weekly",
+                "repeat": {"count": 7, "pattern": "0 8 * * 1", "tz": "Europe/Berlin"},
+            })
+        );
     }
 }

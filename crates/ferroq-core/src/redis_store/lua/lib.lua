@@ -330,7 +330,8 @@ end
 -- id and state, or nil.
 local function schedule_next(line, sid, due, now)
   local key = scheduler_key(sid)
-  local t = rcall('HMGET', key, 'name', 'data', 'jobOpts', 'priority', 'lifo', 'rof', 'ic', 'limit')
+  local t = rcall('HMGET', key, 'name', 'data', 'optsHead', 'priority', 'lifo', 'rof', 'ic',
+    'limit', 'optsTail')
   local made = tonumber(t[7]) or 0
   if t[8] and made >= tonumber(t[8]) then
     end_scheduler(sid)
@@ -350,7 +351,8 @@ local function schedule_next(line, sid, due, now)
     extra[3] = 'rof'
     extra[4] = t[6]
   end
-  local state = store_job(line, id, t[1], t[2], t[3], now, delay, t[4], t[5], extra)
+  local opts = t[3] .. (made + 1) .. t[9]
+  local state = store_job(line, id, t[1], t[2], opts, now, delay, t[4], t[5], extra)
   rcall('HSET', key, 'ic', made + 1, 'job', id, 'next', due)
   rcall('ZADD', Q.schedulers, due, sid)
   return id, state
