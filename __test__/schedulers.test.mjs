@@ -59,6 +59,9 @@ test('an `every` scheduler feeds a worker one job per interval, in phase, never 
   }
   assert.deepEqual(runs.map((r) => r.count), runs.map((_, i) => i + 1), 'opts.repeat.count numbers the runs');
   assert.deepEqual((await queue.getJob(runs[0].id)).opts.repeat, { count: 1, every: 100 });
+  assert.equal(first.opts.delay, 0, 'the first job is due at once');
+  const second = await queue.getJob(runs[1].id);
+  assert.ok(second.opts.delay > 0 && second.opts.delay <= 100 && second.opts.delay === second.delay);
   const onTime = dues.slice(1).filter((d, i) => d - dues[i] === 100).length;
   assert.ok(onTime >= dues.length / 2, `most runs one interval apart (${onTime} of ${dues.length - 1})`);
   assert.equal(await pending(queue), 1, 'exactly one next job waits');

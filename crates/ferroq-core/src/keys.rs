@@ -27,7 +27,7 @@
 //! | `<p>:{q}:events` | stream | the queue's events, capped (`streams.events.maxLen`); `QueueEvents` reads it |
 //! | `<p>:{q}:de:<id>` | string | the job holding deduplication id `<id>` (with the ttl, if any) |
 //! | `<p>:{q}:schedulers` | zset | job scheduler ids, score = when its next job is due (ms) |
-//! | `<p>:{q}:schedulers:<id>` | hash | a job scheduler: `repeat` (its schedule as JSON), the template of its jobs (`name`, `data`, `opts` as given; `optsHead` and `optsTail`, the options its jobs store around their iteration number, `priority`, `lifo`, `rof`), `limit`, `ic` (jobs made so far), `job` (its latest job's id), `next` (when that job is due) |
+//! | `<p>:{q}:schedulers:<id>` | hash | a job scheduler: `repeat` (its schedule as JSON), the template of its jobs (`name`, `data`, `opts` as given; `optsHead`, `optsMiddle`, `optsTail`, the options its jobs store around their delay and iteration number, `priority`, `lifo`, `rof`), `limit`, `ic` (jobs made so far), `job` (its latest job's id), `next` (when that job is due) |
 //! | `<p>:{q}:scheduled-starts` | zset | schedulers whose latest job started and whose next job is not made yet, score = start time (ms); a worker that crashed in between leaves its entry for the stalled check to finish |
 //! | `<p>:{q}:job:<id>` | hash | the job (fields below) |
 //! | `<p>:{q}:logs:<id>` | list | the job's log lines |

@@ -38,10 +38,10 @@ pub struct NewScheduler {
     pub template: NewJob,
     /// The options as given, for `getJobScheduler`'s `template.opts`.
     pub template_opts_json: String,
-    /// The options its jobs store, as JSON text around the job's iteration number:
-    /// the template's, `repeatJobKey`, and `repeat` (the schedule with `count`, as
-    /// BullMQ's). The store puts the number between the two parts.
-    pub job_opts: (String, String),
+    /// The options its jobs store, as JSON text around each job's `delay` and
+    /// iteration number: the template's, `repeatJobKey`, `delay`, and `repeat` (the
+    /// schedule with `count`), as BullMQ's. The store puts the numbers in between.
+    pub job_opts: JobOptsText,
 }
 
 /// Validates a scheduler. `id` is `None` for the repeatable job of `add(name, data,
@@ -94,7 +94,7 @@ pub fn prepare_scheduler(
     };
     let name = name.unwrap_or_else(|| id.clone());
     let template = prepare_job(limits, name, data, opts_json.clone())?;
-    let job_opts = job_opts_around_count(&template.opts_json, &id, &schedule);
+    let job_opts = JobOptsText::new(&template.opts_json, &id, &schedule);
     Ok(NewScheduler {
         id,
         schedule_json: schedule.to_json().to_string(),
@@ -109,21 +109,34 @@ pub fn prepare_scheduler(
     })
 }
 
-/// The JSON text of a scheduler's jobs' options, split where `repeat.count` goes:
-/// `{<template's options>,"repeatJobKey":…,"repeat":{"count":` and `,<schedule>}}`.
-fn job_opts_around_count(template_opts: &str, id: &str, schedule: &Schedule) -> (String, String) {
-    let mut opts = match serde_json::from_str::<Value>(template_opts) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    };
-    opts.remove("repeat");
-    opts.insert("repeatJobKey".into(), id.into());
-    let opts = Value::Object(opts).to_string();
-    let repeat = schedule.to_json().to_string();
-    // Both are non-empty objects: `{…}`.
-    let head = format!("{},\"repeat\":{{\"count\":", &opts[..opts.len() - 1]);
-    let tail = format!(",{}}}", &repeat[1..]);
-    (head, tail)
+/// The JSON text of a scheduler's jobs' options, split where each job's numbers go:
+/// `{<template's options>,"repeatJobKey":…,"delay":` (`head`), `,"repeat":{"count":`
+/// (`middle`) and `,<schedule>}}` (`tail`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobOptsText {
+    pub head: String,
+    pub middle: String,
+    pub tail: String,
+}
+
+impl JobOptsText {
+    fn new(template_opts: &str, id: &str, schedule: &Schedule) -> Self {
+        let mut opts = match serde_json::from_str::<Value>(template_opts) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        opts.remove("repeat");
+        opts.remove("delay");
+        opts.insert("repeatJobKey".into(), id.into());
+        let opts = Value::Object(opts).to_string();
+        let repeat = schedule.to_json().to_string();
+        // Both are non-empty objects: `{…}`.
+        Self {
+            head: format!("{},\"delay\":", &opts[..opts.len() - 1]),
+            middle: ",\"repeat\":{\"count\":".into(),
+            tail: format!(",{}}}", &repeat[1..]),
+        }
+    }
 }
 
 /// A scheduler as the store holds it.
@@ -348,20 +361,19 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn job_options_take_the_count_between_their_parts() {
+    fn job_options_take_delay_and_count_between_their_parts() {
         let schedule =
             Schedule::parse(&json!({"pattern": "0 8 * * 1", "tz": "Europe/Berlin"})).unwrap();
-        let (head, tail) = job_opts_around_count(
-            r#"{"attempts":3,"repeat":{"every":1}}"#,
-            "weekly",
-            &schedule,
-        );
-        let opts: Value = serde_json::from_str(&format!("{head}7{tail}")).unwrap();
+        let text = JobOptsText::new(r#"{"attempts":3,"repeat":{"every":1}}"#, "w\"1", &schedule);
+        let opts: Value =
+            serde_json::from_str(&format!("{}2000{}7{}", text.head, text.middle, text.tail))
+                .unwrap();
         assert_eq!(
             opts,
             json!({
                 "attempts": 3,
-                "repeatJobKey": "weekly",
+                "repeatJobKey": "w\"1",
+                "delay": 2000,
                 "repeat": {"count": 7, "pattern": "0 8 * * 1", "tz": "Europe/Berlin"},
             })
         );

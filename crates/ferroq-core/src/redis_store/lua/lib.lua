@@ -331,7 +331,7 @@ end
 local function schedule_next(line, sid, due, now)
   local key = scheduler_key(sid)
   local t = rcall('HMGET', key, 'name', 'data', 'optsHead', 'priority', 'lifo', 'rof', 'ic',
-    'limit', 'optsTail')
+    'limit', 'optsMiddle', 'optsTail')
   local made = tonumber(t[7]) or 0
   if t[8] and made >= tonumber(t[8]) then
     end_scheduler(sid)
@@ -351,7 +351,7 @@ local function schedule_next(line, sid, due, now)
     extra[3] = 'rof'
     extra[4] = t[6]
   end
-  local opts = t[3] .. (made + 1) .. t[9]
+  local opts = t[3] .. delay .. t[9] .. (made + 1) .. t[10]
   local state = store_job(line, id, t[1], t[2], opts, now, delay, t[4], t[5], extra)
   rcall('HSET', key, 'ic', made + 1, 'job', id, 'next', due)
   rcall('ZADD', Q.schedulers, due, sid)
