@@ -126,9 +126,11 @@ test('a cancelled job whose worker was SIGKILLed fails when found stalled, inste
 
   assert.equal(await queue.cancel(job.id, 'stop it'), 'active');
   const ran = [];
-  track(new Worker(name, async (j) => { ran.push(j.id); }, { connection: redis.url, stalledInterval: 200 }));
+  const worker = track(new Worker(name, async (j) => { ran.push(j.id); }, { connection: redis.url, stalledInterval: 200 }));
+  const failedEvent = new Promise((resolve) => worker.on('failed', (j, err) => resolve([j.id, err.message])));
   await waitFor(async () => (await queue.getJobState(job.id)) === 'failed', { what: 'the stalled pass fails it', timeoutMs: 15000 });
   assert.equal((await queue.getJob(job.id)).failedReason, 'stop it');
+  assert.deepEqual(await failedEvent, [job.id, 'stop it'], 'the worker that found it says so');
   assert.deepEqual(ran, [], 'never taken again');
 });
 

@@ -58,9 +58,16 @@ pub fn spawn_checker<S: Store, K: JobSink>(
             if !report.failed.is_empty() {
                 match store.get_jobs(&report.failed).await {
                     Ok(jobs) => {
-                        events.extend(jobs.into_iter().flatten().map(|job| WorkerEvent::Failed {
-                            job: Box::new(job),
-                            reason: STALLED_TOO_OFTEN.into(),
+                        events.extend(jobs.into_iter().flatten().map(|job| {
+                            // Stalled too often, or cancelled (its cancel reason).
+                            let reason = job
+                                .failed_reason
+                                .clone()
+                                .unwrap_or_else(|| STALLED_TOO_OFTEN.into());
+                            WorkerEvent::Failed {
+                                job: Box::new(job),
+                                reason,
+                            }
                         }))
                     }
                     Err(err) => events.push(WorkerEvent::error(&err)),

@@ -9,7 +9,7 @@
   ARGV[4] now (ms)   ARGV[5] maxStalledCount   ARGV[6] gate interval (ms)
   ARGV[7] keep count, ARGV[8] keep age (s): the worker's removeOnFail, for failed
           jobs that store no rule of their own (-1: no limit; count 0: remove)
-  Returns {recoveredIds, failedIds}
+  Returns {recoveredIds, failedIds} (failed: stalled too often, or cancelled)
 ]]
 local nowText = ARGV[4]
 local now = tonumber(nowText)
@@ -33,7 +33,9 @@ for _, id in ipairs(stalled) do
   local jobKey = Q.jobPrefix .. id
   if cancelled[id] then
     if rcall('EXISTS', jobKey) == 1 then
+      emit('stalled', 'jobId', id)
       fail_cancelled(done, id, cancelled[id], nowText, 'active', {})
+      failed[#failed + 1] = id
     end
   elseif rcall('EXISTS', jobKey) == 1 then
     emit('stalled', 'jobId', id)
