@@ -1217,7 +1217,17 @@ impl Store for RedisStore {
                 .arg(left)
                 .arg(cursor)
                 .arg(removed.len());
-            let (ids, next): (Vec<String>, i64) = self.run(Call::Write, &inv).await?;
+            let (ids, next): (Vec<String>, i64) = match self.run(Call::Write, &inv).await {
+                Ok(step) => step,
+                // Earlier steps removed jobs: "not stored" would not be true.
+                Err(err) if !removed.is_empty() => {
+                    return Err(Error::OutcomeUnknown(format!(
+                        "clean removed {} jobs, then failed: {err}",
+                        removed.len()
+                    )))
+                }
+                Err(err) => return Err(err),
+            };
             removed.extend(ids);
             if next < 0 {
                 return Ok(removed);
