@@ -1237,13 +1237,22 @@ impl Store for RedisStore {
     }
 
     async fn obliterate(&self, force: bool, count: u64) -> Result<()> {
+        let mut removed = 0;
         loop {
             let mut inv = self.invoke(&SCRIPTS.obliterate);
             inv.arg(if force { "1" } else { "0" }).arg(count.max(1));
-            match self.run::<i64>(Call::Write, &inv).await? {
-                -1 => return Err(Error::ActiveJobs),
-                0 => return Ok(()),
-                _ => {}
+            match self.run::<i64>(Call::Write, &inv).await {
+                Ok(-1) => return Err(Error::ActiveJobs),
+                Ok(0) => return Ok(()),
+                Ok(n) => removed += n,
+                // Earlier steps removed jobs: "not stored" would not be true (calling
+                // obliterate again finishes the work).
+                Err(err) if removed > 0 => {
+                    return Err(Error::OutcomeUnknown(format!(
+                        "obliterate removed {removed} jobs, then failed: {err}"
+                    )))
+                }
+                Err(err) => return Err(err),
             }
         }
     }
