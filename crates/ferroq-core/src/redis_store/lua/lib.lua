@@ -177,11 +177,14 @@ local function store_job(line, id, name, data, opts, timestamp, delay, priority,
   local dueAt = nil
   if tonumber(delay) > 0 then dueAt = tonumber(timestamp) + tonumber(delay) end
   local state = place(line, id, dueAt, tonumber(priority), lifo == '1', false)
-  local jobKey = Q.jobPrefix .. id
-  rcall('HSET', jobKey, 'name', name, 'data', data, 'opts', opts, 'timestamp', timestamp,
-    'delay', delay, 'priority', priority, 'atm', '0', 'state', state)
-  if lifo == '1' then rcall('HSET', jobKey, 'lifo', '1') end
-  if #extra > 0 then rcall('HSET', jobKey, unpack(extra)) end
+  local fields = {'name', name, 'data', data, 'opts', opts, 'timestamp', timestamp,
+    'delay', delay, 'priority', priority, 'atm', '0', 'state', state}
+  if lifo == '1' then
+    fields[#fields + 1] = 'lifo'
+    fields[#fields + 1] = '1'
+  end
+  for _, value in ipairs(extra) do fields[#fields + 1] = value end
+  rcall('HSET', Q.jobPrefix .. id, unpack(fields))
   emit('added', 'jobId', id, 'name', name)
   return state
 end
