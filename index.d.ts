@@ -127,25 +127,39 @@ export interface JobsOptions extends BaseJobOptions {
   telemetry?: { metadata?: string; omitContext?: boolean };
 }
 
-/** When and how often a repeatable job runs (BullMQ's `RepeatOptions`, with cron-parser's options). */
+/** When and how often a job scheduler (or a repeatable job) makes jobs (BullMQ's `RepeatOptions`). */
 export interface RepeatOptions {
-  /** A cron pattern. */
+  /** A cron pattern: five fields, or six with seconds first (`@hourly`, `L`, `5#2` too), read in `tz`. */
   pattern?: string;
-  /** Milliseconds between runs (instead of `pattern`). */
+  /** Bull's name of `pattern`. */
+  cron?: string;
+  /** Milliseconds between jobs (instead of `pattern`): the first at once, then in phase. */
   every?: number;
-  /** Most runs. */
+  /** Most jobs in all; the scheduler ends after the last. */
   limit?: number;
+  /** The scheduler id of a repeatable job added with `add` (default `name:jobId:endDate:tz:pattern-or-every`). */
   key?: string;
+  /** A pattern's first job is due at once (not with `startDate`). */
   immediately?: boolean;
+  /** Not built in ferroq yet: ignored (each job's `opts.repeat.count` is set by the scheduler). */
   count?: number;
+  /** Shifts an `every` schedule's first due time (ms). */
   offset?: number;
+  /** Not built in ferroq yet: ignored (the scheduler keeps its own due times). */
   prevMillis?: number;
+  /** Not built in ferroq yet: ignored (a repeatable job's `jobId` is the option of `add`). */
   jobId?: string;
+  /** No job is due before this time. */
   startDate?: Date | string | number;
+  /** No job is due after this time. */
   endDate?: Date | string | number;
+  /** Not built in ferroq yet: ignored (schedules start from now). */
   currentDate?: Date | string | number;
+  /** An IANA time zone for `pattern` (default UTC); daylight-saving changes neither skip nor double a job. */
   tz?: string;
+  /** Not built in ferroq yet: ignored (use `tz`). */
   utc?: boolean;
+  /** Not built in ferroq yet: ignored (write `DAY#N` in the pattern). */
   nthDayOfWeek?: number;
 }
 

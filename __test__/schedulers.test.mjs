@@ -237,6 +237,9 @@ test('repeatable jobs (`add` with `repeat`) are schedulers keyed as BullMQ’s',
   assert.ok(runs.every((r) => r.key === 'report:daily:::100'));
 
   assert.equal(await queue.removeRepeatable('report', { every: 100 }, 'daily'), true);
+  const keyed = await queue.add('keyed', {}, { repeat: { every: 60000, key: 'my-key' } });
+  assert.equal(keyed.repeatJobKey, 'my-key', 'repeat.key names the scheduler');
+  assert.equal(await queue.removeRepeatable('keyed', { every: 60000, key: 'my-key' }), true);
   assert.equal(await queue.removeRepeatableByKey('sync:::Europe/Berlin:0 */6 * * *'), true);
   assert.equal(await queue.removeRepeatableByKey('sync:::Europe/Berlin:0 */6 * * *'), false);
   assert.equal(await queue.getJobSchedulersCount(), 0);

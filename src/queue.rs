@@ -385,9 +385,15 @@ impl NativeQueue {
         repeat: String,
         job_id: Option<String>,
     ) -> Result<String> {
-        let key = parse_json("repeat", &repeat)
-            .and_then(|repeat| Schedule::parse(&repeat))
-            .map(|schedule| schedule.legacy_key(&name, job_id.as_deref()));
+        let key = parse_json("repeat", &repeat).and_then(|repeat| {
+            let schedule = Schedule::parse(&repeat)?;
+            Ok(scheduler::repeat_key(
+                &repeat,
+                &schedule,
+                &name,
+                job_id.as_deref(),
+            ))
+        });
         key.map_err(|err| throw(&env, err))
     }
 

@@ -90,7 +90,12 @@ pub fn prepare_scheduler(
             ))
         }
         Some(id) => id,
-        None => schedule.legacy_key(name.as_deref().unwrap_or(""), legacy_job_id.as_deref()),
+        None => repeat_key(
+            &repeat,
+            &schedule,
+            name.as_deref().unwrap_or(""),
+            legacy_job_id.as_deref(),
+        ),
     };
     let name = name.unwrap_or_else(|| id.clone());
     let template = prepare_job(limits, name, data, opts_json.clone())?;
@@ -107,6 +112,15 @@ pub fn prepare_scheduler(
         },
         job_opts,
     })
+}
+
+/// The id of the scheduler behind `add(name, data, {repeat, jobId})`: `repeat.key`
+/// when given, else BullMQ's repeat key (see `Schedule::legacy_key`).
+pub fn repeat_key(repeat: &Value, schedule: &Schedule, name: &str, job_id: Option<&str>) -> String {
+    match repeat.get("key") {
+        Some(Value::String(key)) if !key.is_empty() => key.clone(),
+        _ => schedule.legacy_key(name, job_id),
+    }
 }
 
 /// The JSON text of a scheduler's jobs' options, split where each job's numbers go:
