@@ -1,7 +1,7 @@
 'use strict';
 // A job as BullMQ's `Job`: a snapshot of the stored job plus methods that act on it.
 const { describeThrown, errorFor, native, readOption } = require('./errors');
-const { toJson, optionJson, optionsJson } = require('./serialize');
+const { toJson, optionJson, optionsJson, failedOutcome } = require('./serialize');
 const { defineUnbuilt } = require('./unbuilt');
 
 class Job {
@@ -119,8 +119,7 @@ class Job {
    * attempts remain (after its backoff). With `fetchNext`, as `moveToCompleted`.
    */
   async moveToFailed(err, token, fetchNext = false) {
-    const { message, stack, unrecoverable } = describeThrown(err);
-    const [, next] = await this._moveToFinished(`{"failed":${JSON.stringify({ message, stack, unrecoverable })}}`, token, fetchNext);
+    const [, next] = await this._moveToFinished(failedOutcome(describeThrown(err)), token, fetchNext);
     return next;
   }
 

@@ -41,4 +41,12 @@ function optionJson(value) {
   return text === undefined ? 'null' : text;
 }
 
-module.exports = { toJson, optionsJson, optionJson };
+/**
+ * The engine's outcome text of a failed attempt, from `describeThrown`'s reading of
+ * what was thrown; `rateLimited`: put the job back without spending the attempt.
+ */
+function failedOutcome({ message, stack, unrecoverable }, rateLimited = false) {
+  return `{"failed":${JSON.stringify({ message, stack, unrecoverable, rateLimited })}}`;
+}
+
+module.exports = { toJson, optionsJson, optionJson, failedOutcome };

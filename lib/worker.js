@@ -6,7 +6,7 @@ const { NativeWorker } = require('./native');
 const { QueueBase } = require('./queue-base');
 const { defineUnbuilt, unsupported } = require('./unbuilt');
 const { openQueue, jobFrom, untilReady } = require('./queue');
-const { optionJson } = require('./serialize');
+const { optionJson, failedOutcome } = require('./serialize');
 const { emitError, safely } = require('./listeners');
 const {
   InvalidOptionError, RATE_LIMIT_ERROR, RateLimitError, describeThrown, errorFor, fromNative, native, nativeSync, readOption,
@@ -258,7 +258,8 @@ class Worker extends QueueBase {
   }
 
   _failed(entry, thrown) {
-    const { error, message, stack, unrecoverable } = describeThrown(thrown);
+    const described = describeThrown(thrown);
+    const { error, message } = described;
     if (entry.error === undefined) {
       entry.error = error;
       entry.reason = message;
@@ -266,7 +267,7 @@ class Worker extends QueueBase {
     // BullMQ's RateLimitError (after `rateLimit(ms)`): the job waits again, the
     // attempt not counted.
     const rateLimited = error instanceof RateLimitError || message === RATE_LIMIT_ERROR;
-    this._report(entry, `{"failed":${JSON.stringify({ message, stack, unrecoverable, rateLimited })}}`);
+    this._report(entry, failedOutcome(described, rateLimited));
   }
 
   _onFinished(finished) {
