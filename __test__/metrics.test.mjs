@@ -47,3 +47,37 @@ test('a worker with metrics counts the jobs it finishes; getMetrics and exportPr
   const le = [...text.matchAll(/ferroq_job_duration_seconds_bucket\{[^}]*le="([^"]+)"\} (\d+)/g)].map((m) => Number(m[2]));
   assert.deepEqual(le, [...le].sort((a, b) => a - b), 'buckets are cumulative');
 });
+
+test('a new minute closes the ones before it: the counted minute, then a zero per quiet minute, at most maxDataPoints', async () => {
+  const name = fresh();
+  const queue = track(new Queue(name, { connection: redis.url }));
+  const summary = `ferroq:{${name}}:metrics:completed`;
+  const minute = () => Math.floor(Date.now() / 60000) * 60000;
+  const runJobs = async (n, maxDataPoints) => {
+    const before = (await queue.getJobCounts('completed')).completed;
+    const worker = track(new Worker(name, async () => 1, { connection: redis.url, metrics: { maxDataPoints } }));
+    await queue.addBulk(Array.from({ length: n }, () => ({ name: 'ok', data: {} })));
+    await waitFor(async () => (await queue.getJobCounts('completed')).completed === before + n, { what: `${n} done` });
+    await worker.close();
+  };
+  await runJobs(7, 60);
+  // As if those 7 had finished three minutes ago (the worker counted them then).
+  const start = minute();
+  await redis.simple(`HSET ${summary} prevTS ${start - 3 * 60000} prevCount 0`);
+  await runJobs(2, 60);
+  let metrics = await queue.getMetrics('completed');
+  if (minute() === start) {
+    // (When the clock crossed a minute meanwhile, one more quiet minute was closed.)
+    assert.deepEqual(metrics.data, [0, 0, 7], 'the minute of the 7, then two quiet ones, newest first');
+    assert.deepEqual(metrics.meta, { count: 9, prevTS: start, prevCount: 7 });
+  }
+  assert.equal(metrics.meta.count, 9);
+  assert.ok(metrics.data.includes(7));
+
+  // A long quiet spell keeps only maxDataPoints minutes.
+  await redis.simple(`HSET ${summary} prevTS ${minute() - 500 * 60000}`);
+  await runJobs(1, 60);
+  metrics = await queue.getMetrics('completed');
+  assert.equal(metrics.data.length, 60);
+  assert.equal(metrics.count, 60);
+});
