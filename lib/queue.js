@@ -34,6 +34,13 @@ function openQueue(owner, name, opts) {
   owner._ready = null;
 }
 
+/** The engine takes a job's name as a string; it checks everything else. */
+function checkName(name) {
+  if (typeof name !== 'string') {
+    throw new InvalidOptionError(`invalid option \`name\`: the job name must be a string, got ${typeof name}`);
+  }
+}
+
 /** Builds a Job from the engine's JSON record. */
 function jobFrom(owner, record) {
   return new Job(owner._ops, owner.name, owner.opts.prefix, record, owner._hooks);
@@ -90,10 +97,7 @@ class Queue extends QueueBase {
    * `maxPayloadBytes`, which is refused here, before the text is copied to the engine.
    */
   _serialize(name, data, opts) {
-    // The engine takes the name as a string; it checks and merges everything else.
-    if (typeof name !== 'string') {
-      throw new InvalidOptionError(`invalid option \`name\`: the job name must be a string, got ${typeof name}`);
-    }
+    checkName(name);
     const dataJson = toJson('data', data, '{}');
     const optsJson = optionsJson('opts', opts);
     // Characters never outnumber UTF-8 bytes: past the limit in characters, the job is
@@ -181,9 +185,7 @@ class Queue extends QueueBase {
 
   async _addRepeatable(name, data, opts) {
     this._live();
-    if (typeof name !== 'string') {
-      throw new InvalidOptionError(`invalid option \`name\`: the job name must be a string, got ${typeof name}`);
-    }
+    checkName(name);
     const { repeat, jobId, delay, ...template } = readOption('opts', () => ({ ...opts }));
     return this._upsertScheduler(null, repeat, name, data, template, jobId === undefined ? null : String(jobId));
   }
@@ -209,8 +211,8 @@ class Queue extends QueueBase {
    */
   async upsertJobScheduler(jobSchedulerId, repeatOpts, jobTemplate = {}) {
     this._live();
-    if (typeof jobSchedulerId !== 'string' || jobSchedulerId === '') {
-      throw new InvalidOptionError('invalid option `jobSchedulerId`: must be a non-empty string');
+    if (typeof jobSchedulerId !== 'string') {
+      throw new InvalidOptionError(`invalid option \`jobSchedulerId\`: must be a string, got ${typeof jobSchedulerId}`);
     }
     const template = readOption('jobTemplate', () => {
       const t = jobTemplate || {};
@@ -230,9 +232,15 @@ class Queue extends QueueBase {
   }
 
   /** Job schedulers ranked by when their next job is due (latest first unless `asc`). */
-  async getJobSchedulers(start = 0, end = -1, asc = false) {
+  getJobSchedulers(start = 0, end = -1, asc = false) {
+    return this._schedulers(start, end, asc, false);
+  }
+
+  /** Schedulers in BullMQ's JobSchedulerJson shape, or (`repeatable`) its RepeatableJob one. */
+  async _schedulers(start, end, asc, repeatable) {
     this._live();
-    return JSON.parse(await native(this._ops.schedulers(integerArg('start', start), integerArg('end', end), Boolean(asc), false)));
+    const text = await native(this._ops.schedulers(integerArg('start', start), integerArg('end', end), Boolean(asc), repeatable));
+    return JSON.parse(text);
   }
 
   /** How many job schedulers the queue has. */
@@ -248,9 +256,8 @@ class Queue extends QueueBase {
   }
 
   /** The repeatable jobs (`add` with `repeat`) and job schedulers, as BullMQ's RepeatableJob. */
-  async getRepeatableJobs(start = 0, end = -1, asc = false) {
-    this._live();
-    return JSON.parse(await native(this._ops.schedulers(integerArg('start', start), integerArg('end', end), Boolean(asc), true)));
+  getRepeatableJobs(start = 0, end = -1, asc = false) {
+    return this._schedulers(start, end, asc, true);
   }
 
   /** Removes the repeatable job added with this name, `repeat` and jobId; false when there was none. */
