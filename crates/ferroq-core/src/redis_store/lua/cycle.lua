@@ -53,10 +53,7 @@ local FIELDS = 10
 local FIRST = 10
 local fieldsAt = FIRST + finishCount * FIELDS
 local jobFields = {unpack(ARGV, fieldsAt + 1, fieldsAt + tonumber(ARGV[fieldsAt]))}
-local atsAt
-for i, field in ipairs(jobFields) do
-  if field == 'ats' then atsAt = i end
-end
+local fieldAt = positions(jobFields)
 local reclaimAt = fieldsAt + 1 + #jobFields
 local reclaimCount = tonumber(ARGV[reclaimAt])
 
@@ -205,9 +202,9 @@ if fetchCount > 0 and (rateMax or meta[5]) then
   end
 end
 local taken = take_jobs(result, fetchCount, passOn, token,
-  string.format('%d', now + lockDuration), nowText, jobFields, atsAt,
+  string.format('%d', now + lockDuration), nowText, jobFields, fieldAt,
   ARGV[reclaimAt + reclaimCount + 20])
-if rateMax and taken > 0 then note_starts(result, 4, nowText, rateDuration, atsAt) end
+if rateMax and taken > 0 then note_starts(result, 4, nowText, rateDuration, fieldAt.ats) end
 if taken < fetchCount or fetchCount == 0 then
   local first = rcall('ZRANGE', Q.delayed, '0', '0', 'WITHSCORES')
   if #first > 0 then result[2] = tonumber(first[2]) end

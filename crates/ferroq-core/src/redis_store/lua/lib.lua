@@ -341,8 +341,8 @@ local function schedule_next(line, sid, due, now)
     return nil
   end
   local id = 'repeat:' .. sid .. ':' .. due
-  -- A finished job of an earlier run may hold the id (a changed schedule due in the
-  -- same ms): the next free ms.
+  -- A job of an earlier scheduler with this id may hold it (removed and made again
+  -- while that job ran; an upsert refuses such a due time itself): the next free ms.
   while rcall('EXISTS', Q.jobPrefix .. id) == 1 do
     due = string.format('%.0f', tonumber(due) + 1)
     id = 'repeat:' .. sid .. ':' .. due
@@ -541,15 +541,23 @@ local function next_count(text)
   return counted
 end
 
+-- Where each of the job-hash field names `fields` stands in it: name -> index.
+local function positions(fields)
+  local at = {}
+  for i, field in ipairs(fields) do at[field] = i end
+  return at
+end
+
 -- Takes up to `n` jobs (plain waiting jobs before prioritized ones, as BullMQ),
 -- locks them with `token` until `deadline` (ms, as text; `now` too) and appends
 -- {id, {values of `fields`}} pairs to `out` (`fields[1]` must be one every job has;
--- `fields[atsAt]` is `ats`, the attempts started, which the fetch counts up).
+-- `at` is `positions(fields)`: `ats`, the attempts started, must be among them (the
+-- fetch counts it up), and `rjk`, a scheduler's job's scheduler, may be).
 -- Jobs whose hash vanished are dropped. With `passOn` (the caller was woken by
 -- the marker) and jobs left over, the marker is set again so the next idle worker
 -- wakes too. `worker` ('' for none) is stored as the job's `pb` (processedBy).
 -- Returns the number taken.
-local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, worker)
+local function take_jobs(out, n, passOn, token, deadline, now, fields, at, worker)
   if n <= 0 then return 0 end
   local ids = {}
   local popped = rcall('RPOP', Q.wait, n)
@@ -562,25 +570,21 @@ local function take_jobs(out, n, passOn, token, deadline, now, fields, atsAt, wo
   end
   if #ids == 0 then return 0 end
 
-  local rjkAt
-  for i, field in ipairs(fields) do
-    if field == 'rjk' then rjkAt = i end
-  end
   local scored, tokens = {}, {}
   local taken = 0
   for _, id in ipairs(ids) do
     local jobKey = Q.jobPrefix .. id
     local values = rcall('HMGET', jobKey, unpack(fields))
     if values[1] then
-      local started = next_count(values[atsAt])
-      values[atsAt] = started
+      local started = next_count(values[at.ats])
+      values[at.ats] = started
       if worker ~= '' then
         rcall('HSET', jobKey, 'state', 'active', 'processedOn', now, 'ats', started, 'pb', worker)
       else
         rcall('HSET', jobKey, 'state', 'active', 'processedOn', now, 'ats', started)
       end
       emit('active', 'jobId', id, 'prev', 'waiting')
-      if rjkAt and values[rjkAt] then rcall('ZADD', Q.scheduledStarts, now, values[rjkAt]) end
+      if at.rjk and values[at.rjk] then rcall('ZADD', Q.scheduledStarts, now, values[at.rjk]) end
       out[#out + 1] = id
       out[#out + 1] = values
       taken = taken + 1
