@@ -178,7 +178,15 @@ fn parse<T: FromRedisValue>(value: Value) -> Result<T> {
     redis::from_redis_value(value).map_err(|e| Error::Corrupt(e.to_string()))
 }
 
-/// Keep rule as the scripts take it: (count, age); -1 means "no limit", count 0 "remove".
+/// The error of a call made in steps (`clean`, `obliterate`) whose step failed with
+/// `err`: once earlier steps removed jobs, "not stored" would not be true.
+fn step_failed(call: &str, removed: usize, err: Error) -> Error {
+    if removed == 0 {
+        return err;
+    }
+    Error::OutcomeUnknown(format!("{call} removed {removed} jobs, then failed: {err}"))
+}
+
 /// A job's own `removeOnFail` as its hash stores it ("count age"; '' for none).
 fn keep_rule(keep: Option<KeepJobs>) -> String {
     keep.map_or(String::new(), |keep| {
@@ -207,6 +215,7 @@ fn read_schedulers(values: Vec<(String, HashMap<String, String>)>) -> Vec<Schedu
         .collect()
 }
 
+/// Keep rule as the scripts take it: (count, age); -1 means "no limit", count 0 "remove".
 fn keep_args(keep: &KeepJobs) -> (i64, i64) {
     match keep {
         KeepJobs::All => (-1, -1),
@@ -627,9 +636,6 @@ impl RedisStore {
         }
     }
 
-    /// Closes this store's connections: a blocking wait in progress is woken and its
-    /// connection closed; the shared connection is closed when no other queue or
-    /// worker of this process uses it. Resolves once Redis has let go of them.
     /// Writes a change of the queue's limits (`pipe`, atomic) and wakes one idle
     /// worker: workers held back by the old limits may take jobs now (the woken one
     /// passes the signal on while jobs remain).
@@ -642,6 +648,9 @@ impl RedisStore {
         .await
     }
 
+    /// Closes this store's connections: a blocking wait in progress is woken and its
+    /// connection closed; the shared connection is closed when no other queue or
+    /// worker of this process uses it. Resolves once Redis has let go of them.
     pub async fn close(&self) {
         // A wait in progress would hold QUIT back: end it first.
         self.stop_waiting().await;
@@ -1219,14 +1228,7 @@ impl Store for RedisStore {
                 .arg(removed.len());
             let (ids, next): (Vec<String>, i64) = match self.run(Call::Write, &inv).await {
                 Ok(step) => step,
-                // Earlier steps removed jobs: "not stored" would not be true.
-                Err(err) if !removed.is_empty() => {
-                    return Err(Error::OutcomeUnknown(format!(
-                        "clean removed {} jobs, then failed: {err}",
-                        removed.len()
-                    )))
-                }
-                Err(err) => return Err(err),
+                Err(err) => return Err(step_failed("clean", removed.len(), err)),
             };
             removed.extend(ids);
             if next < 0 {
@@ -1244,15 +1246,9 @@ impl Store for RedisStore {
             match self.run::<i64>(Call::Write, &inv).await {
                 Ok(-1) => return Err(Error::ActiveJobs),
                 Ok(0) => return Ok(()),
-                Ok(n) => removed += n,
-                // Earlier steps removed jobs: "not stored" would not be true (calling
-                // obliterate again finishes the work).
-                Err(err) if removed > 0 => {
-                    return Err(Error::OutcomeUnknown(format!(
-                        "obliterate removed {removed} jobs, then failed: {err}"
-                    )))
-                }
-                Err(err) => return Err(err),
+                Ok(n) => removed += n as usize,
+                // Calling obliterate again finishes the work.
+                Err(err) => return Err(step_failed("obliterate", removed, err)),
             }
         }
     }
