@@ -240,8 +240,8 @@ impl SchedulerRecord {
 pub struct StartedJob {
     pub scheduler_id: String,
     pub job_id: String,
-    /// The schedule (JSON text) and when the started job was due (ms).
-    pub repeat: String,
+    /// The schedule (`Schedule::to_json`) and when the started job was due (ms).
+    pub repeat: Value,
     pub due: u64,
 }
 
@@ -249,7 +249,7 @@ impl StartedJob {
     /// The scheduler step a job taken by a worker calls for, if it is a scheduler's.
     pub fn of(record: &JobRecord) -> Option<Self> {
         let scheduler_id = record.repeat_job_key.clone()?;
-        let opts: Value = serde_json::from_str(record.opts.get()).ok()?;
+        let mut opts: Value = serde_json::from_str(record.opts.get()).ok()?;
         // A scheduler's job ids end in their due time (`repeat:<id>:<due>`); its delay
         // does not tell it once the job was made late.
         let due = record
@@ -261,27 +261,31 @@ impl StartedJob {
         Some(Self {
             scheduler_id,
             job_id: record.id.clone(),
-            repeat: opts.get("repeat")?.to_string(),
+            repeat: opts.get_mut("repeat")?.take(),
             due,
         })
     }
 
-    fn of_scheduler(record: &SchedulerRecord) -> Option<Self> {
-        Some(Self {
+    /// The step a scheduler whose latest job started still waits for, if any.
+    fn of_scheduler(record: &SchedulerRecord) -> Result<Option<Self>> {
+        let (Some(job_id), Some(due)) = (record.job.clone(), record.next) else {
+            return Ok(None);
+        };
+        let repeat = serde_json::from_str(&record.repeat)
+            .map_err(|e| Error::Corrupt(format!("a job scheduler's schedule is not JSON: {e}")))?;
+        Ok(Some(Self {
             scheduler_id: record.id.clone(),
-            job_id: record.job.clone()?,
-            repeat: record.repeat.clone(),
-            due: record.next?,
-        })
+            job_id,
+            repeat,
+            due,
+        }))
     }
 }
 
 /// Makes the next job of a started job's scheduler (or ends the scheduler when its
 /// schedule has).
 pub async fn advance<S: Store>(store: &S, started: &StartedJob) -> Result<()> {
-    let repeat: Value = serde_json::from_str(&started.repeat)
-        .map_err(|e| Error::Corrupt(format!("a job scheduler's schedule is not JSON: {e}")))?;
-    let due = Schedule::parse(&repeat)?.next_due(started.due, now_ms());
+    let due = Schedule::parse(&started.repeat)?.next_due(started.due, now_ms());
     store
         .advance_scheduler(&started.scheduler_id, &started.job_id, due)
         .await
@@ -317,7 +321,7 @@ pub async fn repair<S: Store>(store: &S) -> Result<()> {
         .stuck_schedulers(now_ms().saturating_sub(STUCK_AFTER_MS))
         .await?;
     for record in &stuck {
-        if let Some(started) = StartedJob::of_scheduler(record) {
+        if let Some(started) = StartedJob::of_scheduler(record)? {
             advance(store, &started).await?;
         }
     }
