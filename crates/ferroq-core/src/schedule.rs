@@ -286,24 +286,22 @@ mod tests {
         // 2:30 does not exist in Berlin on 2026-03-29 (clocks jump 2:00 → 3:00), and
         // exists twice on 2026-10-25. Each day still gets exactly one job.
         let s = Schedule::parse(&json!({"pattern": "30 2 * * *", "tz": "Europe/Berlin"})).unwrap();
-        let mut at = ms("2026-03-27T12:00:00Z");
-        let mut days = Vec::new();
-        for _ in 0..4 {
-            at = s.next_due(at, at).unwrap();
-            days.push(iso(at)[..10].to_string());
-        }
+        // The days of the four jobs after `from`, each due after the one before.
+        let four_days_after = |from: &str| {
+            let mut at = ms(from);
+            (0..4)
+                .map(|_| {
+                    at = s.next_due(at, at).unwrap();
+                    iso(at)[..10].to_string()
+                })
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
-            days,
+            four_days_after("2026-03-27T12:00:00Z"),
             ["2026-03-28", "2026-03-29", "2026-03-30", "2026-03-31"]
         );
-        let mut at = ms("2026-10-23T12:00:00Z");
-        let mut autumn = Vec::new();
-        for _ in 0..4 {
-            at = s.next_due(at, at).unwrap();
-            autumn.push(iso(at)[..10].to_string());
-        }
         assert_eq!(
-            autumn,
+            four_days_after("2026-10-23T12:00:00Z"),
             ["2026-10-24", "2026-10-25", "2026-10-26", "2026-10-27"]
         );
     }
